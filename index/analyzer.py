@@ -1,0 +1,304 @@
+"""The Swedish analyzer shared by indexing, querying and snippet highlighting.
+
+Lowercase, Swedish stopwords, Snowball Swedish stems (PyStemmer), plus exact tokens for the
+closed forms people search verbatim: diarienummer (`SOCN/2023:98`), `§ 74`, law and remiss
+references (`4 kap. 1 § SoL`, `Ds 2023:17`). Compound words are split against the hunspell-sv
+word list into extra tokens at the same position, so `barnfamiljer` also matches `familj`
+(the choice of compound handling was measured: see BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import Stemmer
+
+from ingest.patterns import find_dnr, find_references
+
+# Snowball's Swedish stopword list.
+STOPWORDS = frozenset(
+    [
+        "och",
+        "det",
+        "att",
+        "i",
+        "en",
+        "jag",
+        "hon",
+        "som",
+        "han",
+        "på",
+        "den",
+        "med",
+        "var",
+        "sig",
+        "för",
+        "så",
+        "till",
+        "är",
+        "men",
+        "ett",
+        "om",
+        "hade",
+        "de",
+        "av",
+        "icke",
+        "mig",
+        "du",
+        "henne",
+        "då",
+        "sin",
+        "nu",
+        "har",
+        "inte",
+        "hans",
+        "honom",
+        "skulle",
+        "hennes",
+        "där",
+        "min",
+        "man",
+        "ej",
+        "vid",
+        "kunde",
+        "något",
+        "från",
+        "ut",
+        "när",
+        "efter",
+        "upp",
+        "vi",
+        "dem",
+        "vara",
+        "vad",
+        "över",
+        "än",
+        "dig",
+        "kan",
+        "sina",
+        "här",
+        "ha",
+        "mot",
+        "alla",
+        "under",
+        "någon",
+        "eller",
+        "allt",
+        "mycket",
+        "sedan",
+        "ju",
+        "denna",
+        "själv",
+        "detta",
+        "åt",
+        "utan",
+        "varit",
+        "hur",
+        "ingen",
+        "mitt",
+        "ni",
+        "bli",
+        "blev",
+        "oss",
+        "din",
+        "dessa",
+        "några",
+        "deras",
+        "blir",
+        "mina",
+        "samma",
+        "vilken",
+        "er",
+        "sådan",
+        "vår",
+        "blivit",
+        "dess",
+        "inom",
+        "mellan",
+        "sådant",
+        "varför",
+        "varje",
+        "vilka",
+        "ditt",
+        "vem",
+        "vilket",
+        "sitta",
+        "sådana",
+        "vart",
+        "dina",
+        "vars",
+        "vårt",
+        "våra",
+        "ert",
+        "era",
+        "vilkas",
+    ]
+)
+_WORD = re.compile(r"\w+(?:[-–]\w+)*", re.UNICODE)
+_SECTION_REF = re.compile(r"§\s*(\d{1,4})(?!\s*[-–]?\s*\d*\s*(?:kap|st\b))")
+
+
+@dataclass(frozen=True)
+class Token:
+    term: str
+    position: int
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("swedish")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def exact_terms(text: str) -> list[tuple[int, int, str]]:
+    """Exact tokens with their spans: dnr, law/remiss references and `§ N`."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, dnr in find_dnr(text):
+        out.append((start, end, "dnr:" + dnr.lower().replace(" ", "")))
+    for start, end, reference in find_references(text):
+        out.append((start, end, "ref:" + reference.lower().replace(" ", "")))
+    for match in _SECTION_REF.finditer(text):
+        out.append((match.start(), match.end(), f"§{match[1]}"))
+    return out
+
+
+class Analyzer:
+    """Swedish text to index terms; `compounds` selects how compound words are handled."""
+
+    def __init__(self, compounds: str = "split") -> None:
+        if compounds not in ("none", "split", "ngram"):
+            raise ValueError(f"unknown compound handling {compounds!r}")
+        self.compounds = compounds
+
+    def tokens(self, text: str) -> list[Token]:
+        """Index tokens with positions; compound parts share the position of their word.
+
+        A stopword keeps its position slot, so phrase queries can ask for the exact gap.
+        """
+        lowered = text.lower()
+        out: list[Token] = []
+        word_positions: list[tuple[int, int]] = []
+        for position, match in enumerate(_WORD.finditer(lowered)):
+            word = match[0]
+            word_positions.append((match.start(), position))
+            if word in STOPWORDS:
+                continue
+            start, end = match.start(), match.end()
+            out.append(Token(stem(word), position, start, end))
+            for part in self._extra(word):
+                out.append(Token(part, position, start, end))
+        for start, end, term in exact_terms(text):
+            position = _position_at(word_positions, start)
+            out.append(Token(term, position, start, end))
+        out.sort(key=lambda t: (t.position, t.start))
+        return out
+
+    def query_terms(self, text: str) -> list[str]:
+        """Distinct terms of a query, in order."""
+        return list(dict.fromkeys(t.term for t in self.tokens(text)))
+
+    def phrase(self, text: str) -> list[tuple[int, str]]:
+        """A quoted phrase as (relative position, stem) pairs for a phrase query."""
+        words = [
+            (position, match[0]) for position, match in enumerate(_WORD.finditer(text.lower()))
+        ]
+        kept = [(p, stem(w)) for p, w in words if w not in STOPWORDS]
+        if not kept:
+            return []
+        first = kept[0][0]
+        return [(p - first, term) for p, term in kept]
+
+    def _extra(self, word: str) -> list[str]:
+        if self.compounds == "split":
+            return [stem(part) for part in split_compound(word)]
+        if self.compounds == "ngram" and len(word) >= 8:
+            return [f"#{word[i : i + 4]}" for i in range(len(word) - 3)]
+        return []
+
+
+def _position_at(word_positions: list[tuple[int, int]], offset: int) -> int:
+    position = 0
+    for start, word_position in word_positions:
+        if start > offset:
+            break
+        position = word_position
+    return position
+
+
+# --- compound splitting ------------------------------------------------------------------
+
+MIN_PART = 3
+MIN_COMPOUND = 8
+
+
+def hunspell_dic_path() -> Path | None:
+    """The sv_SE.dic installed by the `hunspell-sv` package (under sys.prefix/share)."""
+    for base in (Path(sys.prefix), Path(sys.base_prefix), Path("/usr")):
+        candidate = base / "share" / "hunspell" / "sv_SE.dic"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(words, stems) of the Swedish hunspell word list; empty when it is not installed."""
+    path = hunspell_dic_path()
+    if path is None:
+        return frozenset(), frozenset()
+    words: set[str] = set()
+    with path.open(encoding="utf-8", errors="ignore") as handle:
+        next(handle, None)  # the first line holds the entry count
+        for line in handle:
+            word = line.split("/", 1)[0].strip().lower()
+            if len(word) >= 2 and word.isalpha():
+                words.add(word)
+    stems = frozenset(stem(w) for w in words if len(w) >= MIN_PART)
+    return frozenset(words), stems
+
+
+def _head_ok(head: str, words: frozenset[str]) -> bool:
+    """A non-final compound member: a word, a word with a linking s/e, or one without its
+    final vowel (skol- for skola)."""
+    if len(head) < MIN_PART:
+        return False
+    if head in words:
+        return True
+    if head[-1] in "se" and len(head) > MIN_PART and head[:-1] in words:
+        return True
+    return head + "a" in words or head + "e" in words
+
+
+@lru_cache(maxsize=500_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """The members of a Swedish compound, e.g. barnfamiljer -> (barn, familjer); () if the
+    word is no compound. Splits are found by dynamic programming against hunspell-sv."""
+    words, stems = _lexicon()
+    if len(word) < MIN_COMPOUND or not words or not word.isalpha():
+        return ()
+    best: tuple[str, ...] = ()
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        head, tail = word[:cut], word[cut:]
+        if not _head_ok(head, words):
+            continue
+        if tail in words or stem(tail) in stems:
+            candidate: tuple[str, ...] = (head, tail)
+        else:
+            rest = split_compound(tail)
+            if not rest:
+                continue
+            candidate = (head, *rest)
+        # Fewest members wins; among equals, the longest final member (the head word).
+        if not best or (len(candidate), -len(candidate[-1])) < (len(best), -len(best[-1])):
+            best = candidate
+    return best

@@ -1,0 +1,198 @@
+"""Persistent, incremental BM25 index on tantivy, fed with our own Swedish analyzer's tokens.
+
+Tantivy was chosen by measurement (BENCHMARKS.md): it is persistent, adds and deletes
+documents without a rebuild, filters inside the index, and answers a query at 100k chunks
+in well under a millisecond. The text is handed over pre-tokenized, so indexing, querying
+and highlighting all share `index.analyzer`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+
+from .analyzer import Analyzer, Token
+
+BM25_DIR = "bm25"
+FILTER_FIELDS = ("kommun", "namnd", "dokumenttyp", "sektion")
+
+
+@dataclass(frozen=True)
+class Filters:
+    kommun: str | None = None
+    namnd: str | None = None
+    dokumenttyp: str | None = None
+    sektion: str | None = None
+    datum_from: str | None = None  # ISO date, inclusive
+    datum_to: str | None = None
+    dnr: str | None = None
+
+    def empty(self) -> bool:
+        return not any(vars(self).values())
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    chunk_id: int
+    document_id: int
+    text: str
+    context: str  # rubrik and § line: searchable, weighted like the text
+    kommun: str | None
+    namnd: str | None
+    dokumenttyp: str
+    sektion: str
+    datum: str | None
+    dnr: list[str]
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("chunk_id", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("document_id", indexed=True, fast=True)
+    builder.add_text_field("body", tokenizer_name="whitespace", index_option="position")
+    for name in (*FILTER_FIELDS, "dnr"):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("datum", indexed=True, fast=True)
+    return builder.build()
+
+
+def _date_number(iso: str | None) -> int:
+    return int(iso.replace("-", "")) if iso else 0
+
+
+class BM25Index:
+    def __init__(self, data_dir: Path, analyzer: Analyzer) -> None:
+        self.path = Path(data_dir) / BM25_DIR
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.analyzer = analyzer
+        self.schema = _schema()
+        self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        self._writer: tantivy.IndexWriter | None = None
+        self._lock = threading.Lock()
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _w(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+        return self._writer
+
+    def add(self, chunks: Iterable[IndexedChunk]) -> None:
+        writer = self._w()
+        for chunk in chunks:
+            writer.add_document(self._document(chunk))
+
+    def delete(self, chunk_ids: Iterable[int]) -> None:
+        writer = self._w()
+        for chunk_id in chunk_ids:
+            writer.delete_documents_by_term("chunk_id", int(chunk_id))
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+            self._writer = None
+        self.index.reload()
+
+    def clear(self) -> None:
+        """Drop everything (for a rebuild)."""
+        self._writer = None
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(self.schema, path=str(self.path), reuse=False)
+
+    def _document(self, chunk: IndexedChunk) -> tantivy.Document:
+        doc = tantivy.Document()
+        doc.add_integer("chunk_id", chunk.chunk_id)
+        doc.add_integer("document_id", chunk.document_id)
+        tokens = self.analyzer.tokens(chunk.context)
+        shift = (tokens[-1].position + 10) if tokens else 0
+        tokens += [
+            Token(t.term, t.position + shift, t.start, t.end)
+            for t in self.analyzer.tokens(chunk.text)
+        ]
+        doc.add_pre_tokenized_text(
+            "body",
+            tantivy.PreTokenizedString(
+                "", [tantivy.Token(t.term, t.position, 0, 0) for t in tokens]
+            ),
+        )
+        for name in FILTER_FIELDS:
+            value = getattr(chunk, name)
+            if value:
+                doc.add_text(name, value)
+        for dnr in chunk.dnr:
+            doc.add_text("dnr", dnr)
+        doc.add_integer("datum", _date_number(chunk.datum))
+        return doc
+
+    # --- reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.index.searcher().num_docs
+
+    def all_ids(self) -> set[int]:
+        searcher = self.index.searcher()
+        n = searcher.num_docs
+        if not n:
+            return set()
+        hits = searcher.search(tantivy.Query.all_query(), limit=n, count=False).hits
+        return {int(v) for v in searcher.fast_field_values("chunk_id", [h[1] for h in hits])}
+
+    def search(
+        self,
+        query: str,
+        limit: int,
+        filters: Filters = Filters(),
+        phrases: list[str] | None = None,
+    ) -> list[tuple[int, float]]:
+        """(chunk_id, score) for the best `limit` chunks; filters apply inside the index."""
+        clauses = [
+            (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "body", term))
+            for term in self.analyzer.query_terms(query)
+        ]
+        for phrase in phrases or []:
+            words = self.analyzer.phrase(phrase)
+            if len(words) == 1:
+                clauses.append((tantivy.Occur.Must, self._term(words[0][1])))
+            elif words:
+                clauses.append(
+                    (tantivy.Occur.Must, tantivy.Query.phrase_query(self.schema, "body", words))
+                )
+        if not clauses:
+            return []
+        clauses.extend((tantivy.Occur.Must, q) for q in self._filter_queries(filters))
+        searcher = self.index.searcher()
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
+        if not hits:
+            return []
+        ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
+        return [(int(i), float(h[0])) for i, h in zip(ids, hits, strict=True)]
+
+    def _term(self, term: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, "body", term)
+
+    def _filter_queries(self, filters: Filters) -> list[tantivy.Query]:
+        queries = []
+        for name in FILTER_FIELDS:
+            value = getattr(filters, name)
+            if value:
+                queries.append(tantivy.Query.term_query(self.schema, name, value))
+        if filters.dnr:
+            queries.append(tantivy.Query.term_query(self.schema, "dnr", filters.dnr))
+        if filters.datum_from or filters.datum_to:
+            queries.append(
+                tantivy.Query.range_query(
+                    self.schema,
+                    "datum",
+                    tantivy.FieldType.Integer,
+                    _date_number(filters.datum_from) if filters.datum_from else None,
+                    _date_number(filters.datum_to) if filters.datum_to else None,
+                )
+            )
+        return queries

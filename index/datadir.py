@@ -1,0 +1,125 @@
+"""One data directory: the SQLite store plus the BM25 and vector indexes derived from it.
+
+Parts are opened lazily, so a BM25-only command never loads the embedding model. The
+embedder and analyzer used at ingest are recorded in the store, and every later command
+uses the same ones (vectors and query terms must match what was indexed).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import cached_property
+from pathlib import Path
+
+from .analyzer import Analyzer
+from .bm25 import BM25Index, IndexedChunk
+from .embed import place
+from .embedder import DEFAULT_SPEC, Embedder, load_embedder
+from .store import Store
+from .vectors import DEFAULT_ANN_THRESHOLD, VECTORS_FILE, VectorIndex
+
+DEFAULT_COMPOUNDS = "split"
+
+
+class DataDir:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        embedder: str | None = None,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+        readonly: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.store = Store(self.path, readonly=readonly)
+        self._embedder_spec = embedder
+        self.ann_threshold = ann_threshold
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def embedder_spec(self) -> str:
+        """The embedder recorded at first ingest (or the one asked for, before that)."""
+        recorded = self.store.get_meta("embedder")
+        if recorded and self._embedder_spec and self._embedder_spec != recorded:
+            raise ValueError(
+                f"this data directory was embedded with {recorded!r}; "
+                f"run `namnd reindex --embedder {self._embedder_spec}` to switch"
+            )
+        return recorded or self._embedder_spec or DEFAULT_SPEC
+
+    def record_settings(self) -> None:
+        with self.store.transaction() as conn:
+            if not self.store.get_meta("embedder"):
+                self.store.set_meta(conn, "embedder", self.embedder_spec)
+            if not self.store.get_meta("compounds"):
+                self.store.set_meta(conn, "compounds", DEFAULT_COMPOUNDS)
+
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        return Analyzer(self.store.get_meta("compounds") or DEFAULT_COMPOUNDS)
+
+    @cached_property
+    def bm25(self) -> BM25Index:
+        return BM25Index(self.path, self.analyzer)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return load_embedder(self.embedder_spec)
+
+    @cached_property
+    def vectors(self) -> VectorIndex:
+        return VectorIndex(self.path, self.embedder.dim, ann_threshold=self.ann_threshold)
+
+    def vectors_remove(self, chunk_ids: list[int]) -> None:
+        """Drop vectors of deleted chunks without loading the embedding model."""
+        if not chunk_ids or not (self.path / VECTORS_FILE).exists():
+            return
+        vectors = self.__dict__.get("vectors") or VectorIndex(
+            self.path, None, ann_threshold=self.ann_threshold
+        )
+        vectors.remove(chunk_ids)
+        vectors.save()
+
+    def embedder_name(self) -> str:
+        """The cache name of the embedder, without loading the model when it is known."""
+        return self.store.get_meta("embedder_name") or self.embedder.name
+
+    # --- keeping the BM25 index in line with the store -----------------------------------
+
+    def indexed_chunks(self, chunk_ids: list[int]) -> list[IndexedChunk]:
+        out: list[IndexedChunk] = []
+        for start in range(0, len(chunk_ids), 900):
+            batch = chunk_ids[start : start + 900]
+            marks = ",".join("?" * len(batch))
+            rows = self.store.query(f"SELECT * FROM chunks WHERE id IN ({marks})", batch)
+            out.extend(to_indexed(row) for row in rows)
+        return out
+
+    def reconcile_bm25(self) -> tuple[int, int]:
+        """Add chunks the BM25 index lacks, drop ones the store no longer has."""
+        stored = {r[0] for r in self.store.query("SELECT id FROM chunks")}
+        indexed = self.bm25.all_ids()
+        missing = sorted(stored - indexed)
+        orphans = sorted(indexed - stored)
+        if missing or orphans:
+            self.bm25.delete(orphans)
+            self.bm25.add(self.indexed_chunks(missing))
+            self.bm25.commit()
+        return len(missing), len(orphans)
+
+
+def to_indexed(row: sqlite3.Row) -> IndexedChunk:
+    return IndexedChunk(
+        chunk_id=row["id"],
+        document_id=row["document_id"],
+        text=row["text"],
+        context=place(row["kommun"], row["namnd"], row["paragraf"], row["rubrik"]),
+        kommun=row["kommun"],
+        namnd=row["namnd"],
+        dokumenttyp=row["dokumenttyp"],
+        sektion=row["sektion"],
+        datum=row["datum"],
+        dnr=[d for d in (row["dnr"] or "").split(", ") if d],
+    )

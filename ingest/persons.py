@@ -1,0 +1,383 @@
+"""Persons with party (`Göran Gredfors (M)`) and what they did: yrkanden, reservationer,
+särskilda uttalanden, protokollsanteckningar, närvaro and roles in the protokoll header.
+
+Names are found with spaCy token patterns on `spacy.blank("sv")` (no trained Swedish
+pipeline installs offline); the same pipeline's sentencizer gives the sentence that says
+what the person did.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .lines import Line
+from .model import Paragraph, Person
+
+# Capitalized words that start a sentence or name a role, never part of a person's name.
+_NOT_NAME = {
+    "ordföranden",
+    "ordförande",
+    "ledamoten",
+    "ledamot",
+    "ledamöter",
+    "ersättaren",
+    "ersättare",
+    "vice",
+    "och",
+    "samt",
+    "att",
+    "även",
+    "då",
+    "där",
+    "nämnden",
+    "utses",
+    "justerare",
+    "sekreterare",
+    "beslut",
+    "yrkande",
+    "yrkanden",
+    "reservation",
+    "enligt",
+    "gruppledare",
+    "kommunalrådet",
+    "oppositionsrådet",
+    "den",
+    "det",
+    "de",
+    "vi",
+    "mot",
+    "för",
+    "till",
+    "från",
+    "av",
+    "med",
+    "efter",
+    "under",
+    "vid",
+    "om",
+    "i",
+    "på",
+    "tjänstgörande",
+    "övriga",
+    "närvarande",
+    "beslutande",
+    "socialdemokraterna",
+    "moderaterna",
+    "centerpartiet",
+    "liberalerna",
+    "vänsterpartiet",
+    "miljöpartiet",
+    "kristdemokraterna",
+    "sverigedemokraterna",
+    "förslag",
+    "bilaga",
+    "skrivelse",
+    "motion",
+    "interpellation",
+    "fråga",
+    "ordf",
+    "jäv",
+    "protokollsanteckning",
+    "särskilt",
+    "uttalande",
+    "propositionsordning",
+    "ärendebeskrivning",
+    "ärendet",
+    "kommunstyrelsen",
+    "kommunfullmäktige",
+    "socialnämnden",
+}
+_PARTICLES = {"af", "von", "van", "de", "la", "der", "du", "da"}
+_ACTION_VERBS = {"yrkar", "yrkade", "reserverar", "reserverade", "lämnar", "lämnade"}
+
+
+@dataclass
+class PartyMention:
+    name: str
+    party: str | None
+    start: int
+    end: int  # end of the name
+    tag_end: int  # end of the "(PARTY)" tag, or of the name when there is none
+    grupp: bool
+
+
+@lru_cache(maxsize=1)
+def nlp():
+    """The shared spaCy pipeline: blank Swedish tokenizer plus a rule-based sentencizer."""
+    import spacy
+
+    pipeline = spacy.blank("sv")
+    pipeline.add_pipe("sentencizer")
+    pipeline.max_length = 100_000_000  # input size is bounded by the reader's limits
+    return pipeline
+
+
+@lru_cache(maxsize=1)
+def _matcher():
+    from spacy.matcher import Matcher
+
+    name_token = {"IS_TITLE": True, "LOWER": {"NOT_IN": sorted(_NOT_NAME)}}
+    inner_token = {
+        "LOWER": {"NOT_IN": sorted(_NOT_NAME)},
+        "TEXT": {"REGEX": r"^(?:[A-ZÅÄÖÉÜ][\w'’-]*|af|von|van|de|la|der|du|da)$"},
+        "OP": "{0,4}",
+    }
+    party = [
+        {"ORTH": "("},
+        {"TEXT": {"REGEX": r"^[A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{0,3}$"}},
+        {"ORTH": "!", "OP": "?"},
+        {"ORTH": ")"},
+    ]
+    matcher = Matcher(nlp().vocab)
+    matcher.add(
+        "PARTY_PERSON",
+        [[name_token, inner_token, {"LOWER": {"IN": ["m.fl.", "m.fl"]}, "OP": "?"}, *party]],
+    )
+    matcher.add(
+        "ACTING_PERSON",
+        [[name_token, {**inner_token, "OP": "{1,3}"}, {"LOWER": {"IN": sorted(_ACTION_VERBS)}}]],
+    )
+    return matcher
+
+
+def party_mentions(text: str, base: int = 0, doc=None) -> list[PartyMention]:
+    """Person mentions in `text`; with party when written as "Name (PARTY)"."""
+    from spacy.util import filter_spans
+
+    doc = doc if doc is not None else nlp().make_doc(text)
+    spans = []
+    for match_id, start, end in _matcher()(doc):
+        span = doc[start:end]
+        span.label_ = nlp().vocab.strings[match_id]
+        spans.append(span)
+    out: list[PartyMention] = []
+    for span in filter_spans(spans):
+        tokens = list(span)
+        party = None
+        grupp = False
+        if span.label_ == "PARTY_PERSON":
+            close = max(i for i, t in enumerate(tokens) if t.text == "(")
+            party = "".join(t.text for t in tokens[close + 1 : -1])
+            tokens = tokens[:close]
+            if tokens and tokens[-1].lower_.startswith("m.fl"):
+                grupp = True
+                tokens = tokens[:-1]
+        else:
+            tokens = tokens[:-1]
+        if len(tokens) < 2 and not party:
+            continue
+        if len(tokens) < 2 and party:
+            # A single capitalized word before a party tag is rarely a full name.
+            continue
+        start = tokens[0].idx
+        end = tokens[-1].idx + len(tokens[-1].text)
+        tag_end = span.end_char if party else end
+        name = doc.text[start:end]
+        out.append(PartyMention(name, party, base + start, base + end, base + tag_end, grupp))
+    return out
+
+
+# --- roles inside a § --------------------------------------------------------------------
+
+_SECTION_ROLES = {
+    "yrkanden": "yrkande",
+    "reservation": "reservation",
+    "särskilt uttalande": "särskilt uttalande",
+    "protokollsanteckning": "protokollsanteckning",
+}
+_YRKANDE_KINDS = ("återremiss", "avslag", "tilläggsyrkande", "ändringsyrkande", "bifall")
+
+
+def unit_persons(text: str, paragraph: Paragraph, known_parties: dict[str, str]) -> list[Person]:
+    """Who proposed, reserved or made statements in one § (or part)."""
+    persons: list[Person] = []
+    seen: set[tuple[str, str, int]] = set()
+    for section in paragraph.sections:
+        if section.sektion == "protokollshuvud":
+            continue
+        for offset, sentence in _sentences(text, section.start, section.end):
+            role, detalj = _sentence_role(sentence, section.sektion)
+            if role is None:
+                continue
+            for mention in party_mentions(sentence, offset):
+                name = _strip_genitive(mention.name, known_parties)
+                party = mention.party or known_parties.get(name)
+                key = (name, role, offset)
+                if key in seen:
+                    continue
+                seen.add(key)
+                persons.append(
+                    Person(
+                        name=name,
+                        party=party,
+                        roll=role,
+                        detalj=detalj,
+                        start=mention.start,
+                        end=mention.end,
+                        grupp=mention.grupp,
+                        mening=sentence.strip(),
+                    )
+                )
+    return persons
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    """Sentences of text[start:end] with their offsets; a line break also ends a sentence."""
+    out: list[tuple[int, str]] = []
+    offset = start
+    for line in text[start:end].split("\n"):
+        if line.strip():
+            for sentence in nlp()(line).sents:
+                out.append((offset + sentence.start_char, sentence.text))
+        offset += len(line) + 1
+    return out
+
+
+def _sentence_role(sentence: str, sektion: str) -> tuple[str | None, str | None]:
+    lowered = sentence.lower()
+    if "reserver" in lowered:
+        detalj = (
+            "skriftlig" if "skriftlig" in lowered else "muntlig" if "muntlig" in lowered else None
+        )
+        return "reservation", detalj
+    if sektion == "propositionsordning":
+        return None, None
+    if "utses att justera" in lowered or "utses till justerare" in lowered:
+        return "justerare", None
+    if re.search(r"\byrka(?:r|de|nde)?\b", lowered) or sektion == "yrkanden":
+        kind = next((k for k in _YRKANDE_KINDS if k in lowered), None)
+        return "yrkande", kind
+    if "protokollsanteckning" in lowered or sektion == "protokollsanteckning":
+        return "protokollsanteckning", None
+    if re.search(r"särskil(?:t|da) uttalande|ersättaryttrande|ställde sig bakom", lowered):
+        return "särskilt uttalande", None
+    role = _SECTION_ROLES.get(sektion)
+    return role, None
+
+
+def _strip_genitive(name: str, known: dict[str, str]) -> str:
+    """ "Leena Kumpulas" -> "Leena Kumpula" when the document knows her without the s."""
+    if name.endswith("s") and name[:-1] in known:
+        return name[:-1]
+    return name
+
+
+# --- the protokoll header ----------------------------------------------------------------
+
+_PRESENCE_LABELS = [
+    (re.compile(r"^(?:ledamöter|beslutande|närvarande ledamöter)\b", re.I), "ledamot"),
+    (re.compile(r"^tjänstgörande ersättare\b", re.I), "tjänstgörande ersättare"),
+    (
+        re.compile(r"^(?:ersättare|närvarande ersättare|ej tjänstgörande ersättare)\b", re.I),
+        "ersättare",
+    ),
+    (
+        re.compile(r"^(?:övriga närvarande|övriga deltagare|tjänstepersoner|tjänstemän)\b", re.I),
+        "övrig",
+    ),
+]
+_REPLACES = re.compile(r"tjänstgör\s+för\s+(.+)$", re.IGNORECASE)
+_CHAIR = re.compile(r"\b(?:ordförande|ordf\.)", re.IGNORECASE)
+
+
+@dataclass
+class HeaderPersons:
+    narvarande: list[Person]
+    ordforande: str | None
+    justerare: list[str]
+
+
+def header_persons(lines: list[Line], text: str) -> HeaderPersons:
+    """Närvaro with party, ordförande and justerare from a protokoll header zone."""
+    role: str | None = None
+    people: list[Person] = []
+    replaced: set[str] = set()
+    for line in lines:
+        stripped = line.text.strip()
+        label = next((r for pattern, r in _PRESENCE_LABELS if pattern.match(stripped)), None)
+        content = stripped
+        if label is not None:
+            role = label
+            head = next(p for p, r in _PRESENCE_LABELS if r == label).match(stripped)
+            content = stripped[head.end() :].strip(" \t:")
+            if not content:
+                continue
+        if role is None:
+            continue
+        mentions = party_mentions(content, line.start + line.text.find(content))
+        for index, mention in enumerate(mentions):
+            nxt = mentions[index + 1].start - line.start if index + 1 < len(mentions) else None
+            tail = text[mention.tag_end : line.start + nxt if nxt else line.end]
+            detalj = _role_detail(tail)
+            replaces = _REPLACES.search(content)
+            if replaces and role == "tjänstgörande ersättare" and index == 0:
+                target = party_mentions(replaces[1])
+                if target:
+                    replaced.add(target[0].name)
+                    detalj = f"tjänstgör för {target[0].name}"
+            if replaces and index > 0:
+                continue
+            people.append(
+                Person(mention.name, mention.party, role, detalj, mention.start, mention.end)
+            )
+    present = [
+        p
+        for p in people
+        if p.roll in ("ledamot", "tjänstgörande ersättare") and p.name not in replaced
+    ]
+    others = [p for p in people if p.roll in ("ersättare", "övrig")]
+    return HeaderPersons(
+        narvarande=present + others,
+        ordforande=_chair(lines, present),
+        justerare=_justerare(lines),
+    )
+
+
+def _role_detail(tail: str) -> str | None:
+    tail = tail.strip(" ,\t")
+    tail = re.split(r",|\boch\b", tail)[0].strip()
+    return tail[:60] or None
+
+
+_NAME_LINE = re.compile(r"[A-ZÅÄÖÉ][\w'’-]+(?:\s+[A-ZÅÄÖÉ][\w'’-]+){1,3}(?:\s*\([^)]*\))?")
+
+
+def _name_like(text: str) -> bool:
+    return bool(_NAME_LINE.fullmatch(text))
+
+
+def _chair(lines: list[Line], present: list[Person]) -> str | None:
+    """The signing ordförande: the name in the same block as the "Ordförande" label."""
+    for position, line in enumerate(lines):
+        text = line.text.strip().rstrip(". ").strip()
+        if text.lower() != "ordförande":
+            continue
+        below = lines[position + 1] if position + 1 < len(lines) else None
+        if below is not None and not below.blank_before and _name_like(below.text.strip()):
+            return _drop_party(below.text)
+        if position and not line.blank_before and _name_like(lines[position - 1].text.strip()):
+            return _drop_party(lines[position - 1].text)
+    for person in present:
+        if person.detalj and _CHAIR.search(person.detalj) and "vice" not in person.detalj:
+            return person.name
+    return None
+
+
+def _drop_party(text: str) -> str:
+    return re.sub(r"\s*\([^)]*\)$", "", text.strip())
+
+
+def _justerare(lines: list[Line]) -> list[str]:
+    names: list[str] = []
+    for position, line in enumerate(lines):
+        text = line.text.strip()
+        match = re.match(r"^(?:utses att justera|justerare)\s*:?\s*(.+)$", text, re.IGNORECASE)
+        if match and _name_like(match[1].strip()):
+            names.append(match[1].strip())
+        elif re.match(r"^justerande\b", text, re.IGNORECASE) and position + 1 < len(lines):
+            candidate = lines[position + 1].text.strip()
+            if _name_like(candidate) and candidate not in names:
+                names.append(_drop_party(candidate))
+    return list(dict.fromkeys(names))

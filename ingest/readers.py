@@ -1,0 +1,234 @@
+"""Read a file into raw text pages, or fail with a reason a user can act on.
+
+Every reader returns `RawText`: a list of page texts (one page for unpaged formats) and
+whether page numbers are meaningful. Every failure is an `IngestError` carrying a short,
+human-readable reason; nothing else escapes from `read_file`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx", ".html", ".htm"}
+
+
+class IngestError(Exception):
+    """A file cannot be ingested; `str(error)` is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 100_000_000
+    max_pages: int = 5_000
+    max_unzipped_bytes: int = 200_000_000
+
+
+@dataclass
+class RawText:
+    pages: list[str]
+    paged: bool
+    fmt: str
+
+
+def read_file(path: Path, limits: Limits | None = None) -> tuple[RawText, bytes]:
+    """Read `path`; returns the text and the raw bytes (for hashing)."""
+    limits = limits or Limits()
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(f"unsupported file type {suffix or '(none)'}")
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise IngestError(f"cannot read file: {error.strerror}") from None
+    if size == 0:
+        raise IngestError("empty file")
+    if size > limits.max_bytes:
+        raise IngestError(f"file too large ({size:,} bytes > limit {limits.max_bytes:,})")
+    data = path.read_bytes()
+    reader = {
+        ".txt": _read_text,
+        ".md": _read_text,
+        ".pdf": _read_pdf,
+        ".docx": _read_docx,
+        ".html": _read_html,
+        ".htm": _read_html,
+    }[suffix]
+    try:
+        raw = reader(data, limits)
+    except IngestError:
+        raise
+    except Exception as error:  # a reader library failing on malformed input
+        raise IngestError(f"unreadable {suffix[1:].upper()}: {type(error).__name__}") from None
+    if not any(page.strip() for page in raw.pages):
+        raise IngestError("no text found")
+    return raw, data
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="latin1-fallback")
+
+
+def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """The five bytes Windows-1252 leaves undefined decode as Latin-1, so nothing is lost."""
+    bad = error.object[error.start : error.end]
+    return bytes(bad).decode("latin-1"), error.end
+
+
+codecs.register_error("latin1-fallback", _latin1_fallback)
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(sample) * 0.05
+
+
+def _read_text(data: bytes, limits: Limits) -> RawText:
+    if _looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError("binary data, not a text file")
+    text = decode_text(data)
+    pages = text.split("\f")
+    return RawText(pages=pages, paged=len(pages) > 1, fmt="text")
+
+
+def _read_pdf(data: bytes, limits: Limits) -> RawText:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise IngestError("not a PDF (missing %PDF header)")
+    if b"%%EOF" not in data[-2048:]:
+        raise IngestError("truncated PDF (no end-of-file marker)")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError("encrypted PDF (password required)")
+        if len(reader.pages) > limits.max_pages:
+            raise IngestError(f"too many pages ({len(reader.pages)} > {limits.max_pages})")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except FileNotDecryptedError:
+        raise IngestError("encrypted PDF (password required)") from None
+    except PdfReadError as error:
+        raise IngestError(f"damaged PDF: {error}") from None
+    if sum(len(p.strip()) for p in pages) < 20:
+        raise IngestError("no text layer (scanned PDF? run OCR first)")
+    return RawText(pages=pages, paged=True, fmt="pdf")
+
+
+def _read_docx(data: bytes, limits: Limits) -> RawText:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise IngestError("not a DOCX (not a zip archive)") from None
+    unzipped = sum(info.file_size for info in archive.infolist())
+    if unzipped > limits.max_unzipped_bytes:
+        raise IngestError(
+            f"DOCX expands to {unzipped:,} bytes (limit {limits.max_unzipped_bytes:,})"
+        )
+    if "word/document.xml" not in archive.namelist():
+        raise IngestError("not a DOCX (no word/document.xml)")
+    document = docx.Document(io.BytesIO(data))
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            lines.append(block.text)
+            lines.append("")
+        elif isinstance(block, Table):
+            for row in block.rows:
+                lines.append("\t".join(cell.text.replace("\n", " ") for cell in row.cells))
+            lines.append("")
+    return RawText(pages=["\n".join(lines)], paged=False, fmt="docx")
+
+
+_HTML_BLOCKS = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "blockquote",
+    "pre",
+    "br",
+    "hr",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "address",
+    "nav",
+    "aside",
+    "form",
+    "title",
+}
+_HTML_SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
+
+
+def _read_html(data: bytes, limits: Limits) -> RawText:
+    from selectolax.parser import HTMLParser
+
+    tree = HTMLParser(decode_text(data))
+    root = tree.body or tree.root
+    if root is None:
+        raise IngestError("no text found")
+    out: list[str] = []
+    _html_walk(root, out)
+    text = "".join(out)
+    return RawText(pages=[text], paged=False, fmt="html")
+
+
+def _html_walk(node, out: list[str]) -> None:
+    """Flatten HTML to text: block elements on their own lines, table cells tab-separated."""
+    stack = [(node, False)]
+    while stack:
+        current, closing = stack.pop()
+        tag = current.tag
+        if closing:
+            if tag in ("td", "th"):
+                out.append("\t")
+            elif tag in _HTML_BLOCKS:
+                out.append("\n" if tag in ("tr", "br", "li") else "\n\n")
+            continue
+        if tag == "-text":
+            out.append(current.text(deep=False) or "")
+            continue
+        if tag in _HTML_SKIP or tag == "-comment":
+            continue
+        if tag == "li":
+            out.append("- ")
+        stack.append((current, True))
+        children = []
+        child = current.child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        stack.extend((c, False) for c in reversed(children))

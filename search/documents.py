@@ -1,0 +1,134 @@
+"""Documents as JSON-ready dicts: metadata, parts, § list, and (for one document) its
+normalized text with chunk offsets. Shared by `namnd documents` and the HTTP API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from index.store import Store
+
+_DOC_FIELDS = (
+    "id",
+    "filename",
+    "source_url",
+    "kommun",
+    "kommun_kalla",
+    "namnd",
+    "datum",
+    "datum_typ",
+    "dokumenttyp",
+    "title",
+    "ordforande",
+    "paragraf_range",
+    "format",
+    "content_hash",
+    "ingested_at",
+)
+
+
+def list_documents(store: Store) -> list[dict[str, Any]]:
+    rows = store.query(
+        f"SELECT {', '.join(_DOC_FIELDS)}, justerare FROM documents ORDER BY kommun, datum, id"
+    )
+    return [_document_dict(store, row) for row in rows]
+
+
+def get_document(store: Store, document_id: int, with_text: bool = True) -> dict[str, Any] | None:
+    rows = store.query(
+        f"SELECT {', '.join(_DOC_FIELDS)}, justerare, text, page_starts FROM documents "
+        "WHERE id = ?",
+        [document_id],
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    out = _document_dict(store, row)
+    if with_text:
+        out["text"] = row["text"]
+        out["page_starts"] = json.loads(row["page_starts"]) if row["page_starts"] else None
+        out["chunks"] = [
+            dict(r)
+            for r in store.query(
+                """SELECT id, paragraph_id, part_id, sektion, start, end, page, paragraf
+                   FROM chunks WHERE document_id = ? ORDER BY start""",
+                [document_id],
+            )
+        ]
+        out["narvarande"] = [
+            dict(r)
+            for r in store.query(
+                """SELECT name, party, roll, detalj FROM persons
+                   WHERE document_id = ? AND paragraph_id IS NULL ORDER BY id""",
+                [document_id],
+            )
+        ]
+    return out
+
+
+def _document_dict(store: Store, row) -> dict[str, Any]:
+    out = {field: row[field] for field in _DOC_FIELDS}
+    out["justerare"] = json.loads(row["justerare"])
+    out["parts"] = [
+        dict(r)
+        for r in store.query(
+            """SELECT id, ordinal, dokumenttyp, title, namnd, datum, datum_typ, start, end
+               FROM parts WHERE document_id = ? ORDER BY ordinal""",
+            [row["id"]],
+        )
+    ]
+    out["paragrafer"] = paragraph_list(store, row["id"])
+    return out
+
+
+def paragraph_list(store: Store, document_id: int) -> list[dict[str, Any]]:
+    """The § of a document (number, rubrik, dnr, offsets) with links to duplicates."""
+    rows = store.query(
+        """SELECT p.id, p.part_id, p.paragraf, p.rubrik, p.dnr, p.start, p.end,
+                  p.att_satser, p.skickas_till
+           FROM paragraphs p WHERE p.document_id = ? AND p.paragraf IS NOT NULL
+           ORDER BY p.start""",
+        [document_id],
+    )
+    links = _duplicate_links(store, [r["id"] for r in rows])
+    return [
+        {
+            "id": r["id"],
+            "part_id": r["part_id"],
+            "paragraf": r["paragraf"],
+            "rubrik": r["rubrik"],
+            "dnr": json.loads(r["dnr"]),
+            "start": r["start"],
+            "end": r["end"],
+            "att_satser": json.loads(r["att_satser"]),
+            "skickas_till": json.loads(r["skickas_till"]),
+            "dubbletter": links.get(r["id"], []),
+        }
+        for r in rows
+    ]
+
+
+def _duplicate_links(store: Store, paragraph_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    if not paragraph_ids:
+        return {}
+    marks = ",".join("?" * len(paragraph_ids))
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in store.query(
+        f"""SELECT l.paragraph_id, l.share, o.id, o.document_id, o.paragraf, o.rubrik,
+                   d.filename
+            FROM paragraph_links l JOIN paragraphs o ON o.id = l.other_id
+            JOIN documents d ON d.id = o.document_id
+            WHERE l.paragraph_id IN ({marks}) ORDER BY o.document_id""",
+        paragraph_ids,
+    ):
+        out.setdefault(r["paragraph_id"], []).append(
+            {
+                "paragraph_id": r["id"],
+                "document_id": r["document_id"],
+                "paragraf": r["paragraf"],
+                "rubrik": r["rubrik"],
+                "filename": r["filename"],
+                "share": r["share"],
+            }
+        )
+    return out
