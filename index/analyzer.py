@@ -143,29 +143,49 @@ def hunspell_dic_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
-    """(words, stems) of the Swedish hunspell word list; empty when it is not installed."""
+    """(common words, proper names) of the Swedish hunspell word list, lowercased; empty
+    when the list is not installed."""
     path = hunspell_dic_path()
     if path is None:
         return frozenset(), frozenset()
     words: set[str] = set()
+    names: set[str] = set()
     with path.open(encoding="utf-8", errors="ignore") as handle:
         next(handle, None)  # the first line holds the entry count
         for line in handle:
-            word = line.split("/", 1)[0].strip().lower()
+            word = line.split("/", 1)[0].strip()
             if len(word) >= 2 and word.isalpha():
-                words.add(word)
-    stems = frozenset(stem(w) for w in words if len(w) >= MIN_PART)
-    return frozenset(words), stems
+                (names if word[0].isupper() else words).add(word.lower())
+    return frozenset(words), frozenset(names - words)
+
+
+# Inflection endings a final compound member may carry (familj-er, placering-ar, nämnd-en).
+_ENDINGS = (
+    "", "n", "en", "et", "er", "ar", "or", "na", "erna", "arna", "orna", "ens", "ets", "s",
+    "e", "a", "t", "ns", "ts", "ernas", "arnas", "ornas", "ande", "ende", "ade", "at", "it",
+)
+
+
+def _final_ok(tail: str, words: frozenset[str]) -> bool:
+    if len(tail) < MIN_PART:
+        return False
+    return any(
+        tail.endswith(ending) and tail[: len(tail) - len(ending)] in words
+        for ending in _ENDINGS
+        if len(tail) - len(ending) >= MIN_PART
+    )
 
 
 def _head_ok(head: str, words: frozenset[str]) -> bool:
     """A non-final compound member: a word, a word with a linking s/e, or one without its
-    final vowel (skol- for skola)."""
+    final vowel (skol- for skola, sjuksköterske- for sjuksköterska)."""
     if len(head) < MIN_PART:
         return False
     if head in words:
         return True
     if head[-1] in "se" and len(head) > MIN_PART and head[:-1] in words:
+        return True
+    if head[-1] == "e" and head[:-1] + "a" in words:
         return True
     return head + "a" in words or head + "e" in words
 
@@ -174,22 +194,25 @@ def _head_ok(head: str, words: frozenset[str]) -> bool:
 def split_compound(word: str) -> tuple[str, ...]:
     """The members of a Swedish compound, e.g. barnfamiljer -> (barn, familjer); () if the
     word is no compound. Splits are found by dynamic programming against hunspell-sv."""
-    words, stems = _lexicon()
-    if len(word) < MIN_COMPOUND or not words or not word.isalpha():
+    words, names = _lexicon()
+    if len(word) < MIN_COMPOUND or not words or not word.isalpha() or word in names:
         return ()
     best: tuple[str, ...] = ()
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
         if not _head_ok(head, words):
             continue
-        if tail in words or stem(tail) in stems:
+        if _final_ok(tail, words):
             candidate: tuple[str, ...] = (head, tail)
         else:
             rest = split_compound(tail)
             if not rest:
                 continue
             candidate = (head, *rest)
-        # Fewest members wins; among equals, the longest final member (the head word).
-        if not best or (len(candidate), -len(candidate[-1])) < (len(best), -len(best[-1])):
+        # Fewest members wins; among equals, the longest first member
+        # (utrednings|enheterna rather than utredning|senheterna).
+        if not best or (len(candidate), -len(candidate[0])) < (len(best), -len(best[0])):
             best = candidate
+    if best and _final_ok(word, words) and min(len(m) for m in best) < 4:
+        return ()  # a known word splits only into solid members (not bes|lutade)
     return best
