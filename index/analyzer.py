@@ -161,8 +161,33 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
 
 # Inflection endings a final compound member may carry (familj-er, placering-ar, nämnd-en).
 _ENDINGS = (
-    "", "n", "en", "et", "er", "ar", "or", "na", "erna", "arna", "orna", "ens", "ets", "s",
-    "e", "a", "t", "ns", "ts", "ernas", "arnas", "ornas", "ande", "ende", "ade", "at", "it",
+    "",
+    "n",
+    "en",
+    "et",
+    "er",
+    "ar",
+    "or",
+    "na",
+    "erna",
+    "arna",
+    "orna",
+    "ens",
+    "ets",
+    "s",
+    "e",
+    "a",
+    "t",
+    "ns",
+    "ts",
+    "ernas",
+    "arnas",
+    "ornas",
+    "ande",
+    "ende",
+    "ade",
+    "at",
+    "it",
 )
 
 

@@ -148,7 +148,7 @@ class BM25Index:
         self,
         query: str,
         limit: int,
-        filters: Filters = Filters(),
+        filters: Filters | None = None,
         phrases: list[str] | None = None,
     ) -> list[tuple[int, float]]:
         """(chunk_id, score) for the best `limit` chunks; filters apply inside the index."""
@@ -166,7 +166,7 @@ class BM25Index:
                 )
         if not clauses:
             return []
-        clauses.extend((tantivy.Occur.Must, q) for q in self._filter_queries(filters))
+        clauses.extend((tantivy.Occur.Must, q) for q in self._filter_queries(filters or Filters()))
         searcher = self.index.searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
         if not hits:

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS documents (
     paragraf_range TEXT,
     page_starts TEXT,
     text TEXT NOT NULL,
+    parser_version INTEGER NOT NULL,
     ingested_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
@@ -219,12 +220,15 @@ class Store:
     # --- documents -----------------------------------------------------------------------
 
     def document_by_source(self, source: str) -> sqlite3.Row | None:
-        rows = self.query("SELECT id, content_hash FROM documents WHERE source = ?", [source])
+        rows = self.query(
+            "SELECT id, content_hash, parser_version FROM documents WHERE source = ?", [source]
+        )
         return rows[0] if rows else None
 
     def document_by_hash(self, content_hash: str) -> sqlite3.Row | None:
         rows = self.query(
-            "SELECT id, source FROM documents WHERE content_hash = ? LIMIT 1", [content_hash]
+            "SELECT id, source, parser_version FROM documents WHERE content_hash = ? LIMIT 1",
+            [content_hash],
         )
         return rows[0] if rows else None
 
@@ -246,6 +250,7 @@ class Store:
         fmt: str,
         content_hash: str,
         source_url: str | None,
+        parser_version: int,
         bands: list[list[str]],
         embed_hashes: list[str],
         same_text: Callable[[str, str], bool],
@@ -258,8 +263,9 @@ class Store:
         cursor = conn.execute(
             """INSERT INTO documents (source, filename, content_hash, format, kommun,
                    kommun_kalla, namnd, datum, datum_typ, dokumenttyp, title, source_url,
-                   ordforande, justerare, paragraf_range, page_starts, text, ingested_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   ordforande, justerare, paragraf_range, page_starts, text, parser_version,
+                   ingested_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 source,
                 filename,
@@ -278,6 +284,7 @@ class Store:
                 parsed.header.paragraf_range,
                 json.dumps(parsed.page_starts) if parsed.page_starts else None,
                 parsed.text,
+                parser_version,
                 now(),
             ],
         )

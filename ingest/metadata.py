@@ -16,13 +16,13 @@ from .patterns import KOMMUNER, find_dates, mail_domain
 
 _KOMMUN_ALT = "|".join(sorted((re.escape(k) for k in KOMMUNER), key=len, reverse=True))
 _KOMMUN_PHRASE = re.compile(rf"\b({_KOMMUN_ALT})s?\s+(?:kommuns?|stads?)\b", re.IGNORECASE)
-_KOMMUN_BARE = re.compile(rf"\b({_KOMMUN_ALT})s?\b")
+KOMMUN_MENTION = re.compile(rf"\b({_KOMMUN_ALT})s?\b")
 _EMAIL_DOMAIN = re.compile(r"[\w.+-]+@(?:[\w-]+\.)*([\w-]+)\.se\b", re.IGNORECASE)
 _WEB_DOMAIN = re.compile(r"\bwww\.([\w-]+)\.se\b", re.IGNORECASE)
 _SIGNED_PLACE = re.compile(rf"^({_KOMMUN_ALT})\s+\d")
 _AMBIGUOUS = {"mark", "berg", "ale", "kil", "eda", "vara", "sala", "nora", "mora", "osby", "lund"}
 _DOMAIN_TO_KOMMUN = {mail_domain(k)[:-3]: k for k in KOMMUNER}
-_CANONICAL = {k.lower(): k for k in KOMMUNER}
+KOMMUN_CANONICAL = {k.lower(): k for k in KOMMUNER}
 
 
 @dataclass
@@ -53,7 +53,7 @@ def infer_kommun(text: str) -> Evidence | None:
             add(kommun, 4, f"webbadress {match[0]}")
     phrases: Counter[str] = Counter()
     for match in _KOMMUN_PHRASE.finditer(text):
-        kommun = _CANONICAL[match[1].lower()]
+        kommun = KOMMUN_CANONICAL[match[1].lower()]
         weight = 6 if match.start() < 3000 else 3
         scores[kommun] += weight
         phrases[f"{kommun}|{_squash(match[0])}"] += 1
@@ -63,10 +63,10 @@ def infer_kommun(text: str) -> Evidence | None:
     for line in text.split("\n"):
         match = _SIGNED_PLACE.match(line.strip())
         if match and find_dates(line):
-            add(_CANONICAL[match[1].lower()], 4, f"ort och datum '{line.strip()[:40]}'")
+            add(KOMMUN_CANONICAL[match[1].lower()], 4, f"ort och datum '{line.strip()[:40]}'")
     bare = Counter(
-        _CANONICAL[m[1].lower()]
-        for m in _KOMMUN_BARE.finditer(text)
+        KOMMUN_CANONICAL[m[1].lower()]
+        for m in KOMMUN_MENTION.finditer(text)
         if m[1].lower() not in _AMBIGUOUS
     )
     for kommun, count in bare.items():

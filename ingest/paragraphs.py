@@ -290,18 +290,30 @@ def _split_trailing_label(rubrik: str | None) -> tuple[str | None, str | None]:
 def _sections(
     unit: list[Line], body: list[Line], position: int, leading: str | None
 ) -> list[Section]:
-    """Sections by heading lines; text before the first heading gets `leading` or brödtext."""
+    """Sections by heading lines; text before the first heading gets `leading` or brödtext.
+
+    The heading zone (§ line, dnr, rubrik) belongs to the first section, so a § opens with
+    its rubrik and beslut together rather than with a chunk holding only its title.
+    """
     sections: list[Section] = []
     current = Section(leading or "brödtext", unit[0].start, unit[-1].end, unit[0].start)
+    only_heading = True
     for line in body[position:]:
         label = section_label(line.text)
         if label is None:
+            # Letterhead and title lines (short, no sentence) still count as heading zone.
+            if len(line.text.split()) > 12 or line.text.rstrip().endswith("."):
+                only_heading = False
             continue
         sektion, inline = label
+        heading_end = line.end if not inline else line.start
+        if only_heading and not sections and leading is None:
+            current = Section(sektion, unit[0].start, unit[-1].end, heading_end)
+            only_heading = False
+            continue
         if line.start > current.start:
             current.end = _previous_end(unit, line)
             sections.append(current)
-        heading_end = line.end if not inline else line.start
         current = Section(sektion, line.start, unit[-1].end, heading_end)
     current.end = unit[-1].end
     sections.append(current)

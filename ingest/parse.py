@@ -21,6 +21,10 @@ from .parts import PartSpan, agenda_items, match_agenda, split_parts
 from .patterns import find_dnr
 from .persons import header_persons, party_mentions, unit_persons
 
+# Bump when parsing changes: documents parsed by an older version are parsed again on the
+# next ingest even though their files did not change.
+PARSER_VERSION = 2
+
 
 @dataclass
 class Hints:

@@ -24,7 +24,7 @@ from .dedup import bands, is_duplicate
 from .manifest import Manifest
 from .model import ParsedDocument
 from .normalize import normalize
-from .parse import Hints, parse_document
+from .parse import PARSER_VERSION, Hints, parse_document
 from .readers import SUPPORTED_SUFFIXES, IngestError, Limits, read_file
 
 
@@ -158,7 +158,8 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
     except OSError as error:
         return _skip(data, source, f"cannot read file: {error.strerror}", started)
     existing = data.store.document_by_source(source)
-    if existing is not None and existing["content_hash"] == quick_hash:
+    current = existing is not None and existing["parser_version"] == PARSER_VERSION
+    if current and existing["content_hash"] == quick_hash:
         return _done(
             data,
             FileResult(source, "unchanged", "same content already ingested", existing["id"]),
@@ -167,7 +168,7 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
         )
     if existing is None and quick_hash:
         twin = data.store.document_by_hash(quick_hash)
-        if twin is not None:
+        if twin is not None and twin["parser_version"] == PARSER_VERSION:
             return _done(
                 data,
                 FileResult(source, "unchanged", f"same content as {twin['source']}", twin["id"]),
@@ -199,6 +200,7 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
             fmt=prepared.fmt,
             content_hash=prepared.content_hash,
             source_url=hints.source_url if hints else None,
+            parser_version=PARSER_VERSION,
             bands=prepared.bands,
             embed_hashes=prepared.embed_hashes,
             same_text=is_duplicate,

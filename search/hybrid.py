@@ -1,0 +1,366 @@
+"""Hybrid search: Swedish BM25 and multilingual embeddings, fused, filtered, deduplicated.
+
+Both retrievers apply the filters themselves (BM25 inside tantivy, dense through a FAISS id
+selector), so a filtered search still fills `limit`. Lists are fused by reciprocal rank
+(k=60) by default or by a convex combination of min-max normalized scores. A dnr or `§ N`
+query is answered by exact lookup first; quoted phrases must match as phrases. Chunks with
+the same text (a § and its protokollsutdrag) are shown once, with the other places listed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from index.bm25 import Filters
+from index.datadir import DataDir
+from index.embed import pending_count
+from ingest.patterns import normalize_dnr
+
+from .query import ParsedQuery, parse_query
+from .snippets import make_snippet
+
+RRF_K = 60
+CANDIDATES = 100
+CONVEX_ALPHA = 0.5
+RESULT_FIELDS = (
+    "kommun",
+    "namnd",
+    "datum",
+    "paragraf",
+    "dnr",
+    "rubrik",
+    "sektion",
+    "dokumenttyp",
+    "page",
+)
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    bm25: float | None = None
+    dense: float | None = None
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+    fused: float = 0.0
+    exact: bool = False
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    mode: str
+    results: list[dict[str, Any]]
+    embedded: int
+    not_embedded: int
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "total": len(self.results),
+            "results": self.results,
+            "embedded": self.embedded,
+            "not_embedded": self.not_embedded,
+            "notes": self.notes,
+        }
+
+
+class Searcher:
+    """Search over one data directory; safe to share between threads."""
+
+    def __init__(self, data: DataDir) -> None:
+        self.data = data
+        self._embed_lock = threading.Lock()
+
+    # --- retrievers ----------------------------------------------------------------------
+
+    def bm25(
+        self, query: ParsedQuery, filters: Filters, k: int, phrases: bool = True
+    ) -> list[tuple[int, float]]:
+        return self.data.bm25.search(
+            query.text, k, filters, phrases=query.phrases if phrases else None
+        )
+
+    def embed_query(self, text: str) -> np.ndarray | None:
+        if not self._has_vectors():
+            return None
+        with self._embed_lock:  # the C engine is not re-entrant
+            return self.data.embedder.queries([text])[0]
+
+    def dense(
+        self,
+        vector: np.ndarray | None,
+        filters: Filters,
+        k: int,
+        allowed: np.ndarray | None = None,
+    ) -> list[tuple[int, float]]:
+        if vector is None:
+            return []
+        if not filters.empty():
+            ids = self.filtered_ids(filters)
+            allowed = ids if allowed is None else np.intersect1d(allowed, ids)
+        return self.data.vectors.search(vector, k, allowed)
+
+    def _has_vectors(self) -> bool:
+        try:
+            return len(self.data.vectors) > 0
+        except ValueError:
+            return False
+
+    def filtered_ids(self, filters: Filters) -> np.ndarray:
+        """Chunk ids passing the filters, from the store (the dense side's id selector)."""
+        where, params = filter_sql(filters)
+        rows = self.data.store.query(f"SELECT id FROM chunks c WHERE {where}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    # --- the search ----------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        filters: Filters | None = None,
+        limit: int = 10,
+        mode: str = "hybrid",
+        fusion: str = "rrf",
+    ) -> SearchResponse:
+        if mode not in ("hybrid", "bm25", "dense"):
+            raise ValueError(f"unknown mode {mode!r}")
+        if fusion not in ("rrf", "convex"):
+            raise ValueError(f"unknown fusion {fusion!r}")
+        query = parse_query(text)
+        filters = filters or Filters()
+        if filters.dnr:
+            filters = replace(filters, dnr=normalize_dnr(filters.dnr))
+        hits = self.rank(query, filters, limit, mode, fusion)
+        results = self.present(query, hits, limit)
+        embedded, missing = self.coverage()
+        response = SearchResponse(text, mode, results, embedded, missing)
+        if mode != "bm25" and missing:
+            response.notes.append(
+                f"{missing} of {embedded + missing} chunks are not embedded yet; the semantic "
+                "part covers the rest (run `namnd embed`)."
+            )
+        return response
+
+    def rank(
+        self, query: ParsedQuery, filters: Filters, limit: int, mode: str, fusion: str
+    ) -> list[Hit]:
+        """Fused candidate list (exact lookups first), before duplicate collapsing."""
+        k = max(CANDIDATES, limit * 5)
+        first, rest = self.exact_lookup(query, filters)
+        lexical = self.bm25(query, filters, k) if mode in ("hybrid", "bm25") else []
+        semantic: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense"):
+            allowed = None
+            if query.phrases:
+                # A quoted phrase must match: the dense side ranks only phrase matches.
+                allowed = np.asarray(
+                    [i for i, _ in self.bm25(query, filters, 10_000)], dtype=np.int64
+                )
+            semantic = self.dense(self.embed_query(query.text), filters, k, allowed)
+        fused = fuse(lexical, semantic, fusion)
+        if not first:
+            return fused
+        # Exact lookup first: the opening chunk of each matching §, then the rest of those §
+        # in fused order, then everything else.
+        by_id = {h.chunk_id: h for h in fused}
+        inside = set(rest)
+        ordered = [by_id.get(i) or Hit(i) for i in first]
+        for hit in ordered:
+            hit.exact = True
+        ordered += [h for h in fused if h.chunk_id in inside]
+        ordered += [Hit(i, exact=True) for i in rest if i not in by_id]
+        ordered += [h for h in fused if h.chunk_id not in inside and h.chunk_id not in first]
+        return ordered
+
+    def exact_lookup(self, query: ParsedQuery, filters: Filters) -> tuple[list[int], list[int]]:
+        """For a dnr or `§ N` query: the first chunk of each matching § (newest first), and
+        the other chunks of those §."""
+        if not query.is_lookup:
+            return [], []
+        where, params = filter_sql(filters)
+        if query.dnr:
+            marks = ",".join("?" * len(query.dnr))
+            sql = f"""SELECT c.id, c.paragraph_id FROM chunks c JOIN paragraph_dnr d
+                        ON d.paragraph_id = c.paragraph_id
+                      WHERE d.dnr IN ({marks}) AND {where}
+                      ORDER BY c.datum DESC, c.paragraph_id, c.ordinal"""
+            params = [*[normalize_dnr(d) for d in query.dnr], *params]
+        else:
+            # A date named in the query ("§ 18 … 14 december 2022") puts that meeting first.
+            sql = f"""SELECT c.id, c.paragraph_id FROM chunks c WHERE c.paragraf = ? AND {where}
+                      {"AND c.kommun = ?" if query.kommun else ""}
+                      ORDER BY c.datum IN ({",".join("?" * len(query.dates))}) DESC,
+                               c.datum DESC, c.paragraph_id, c.ordinal"""
+            params = [
+                query.paragraf, *params, *([query.kommun] if query.kommun else []),
+                *query.dates,
+            ]
+        first: dict[int, int] = {}
+        rest: list[int] = []
+        for row in self.data.store.query(sql, params):
+            if row["paragraph_id"] in first:
+                rest.append(row["id"])
+            else:
+                first[row["paragraph_id"]] = row["id"]
+        return list(first.values()), rest
+
+    def coverage(self) -> tuple[int, int]:
+        """(embedded, not yet embedded) chunk counts."""
+        total = int(self.data.store.scalar("SELECT count(*) FROM chunks") or 0)
+        name = self.data.store.get_meta("embedder_name")
+        if not name:
+            return 0, total
+        missing = pending_count(self.data.store, name)
+        return total - missing, missing
+
+    # --- presenting ----------------------------------------------------------------------
+
+    def present(self, query: ParsedQuery, hits: list[Hit], limit: int) -> list[dict[str, Any]]:
+        """Result objects for the best `limit` distinct texts, with the other places."""
+        if not hits:
+            return []
+        rows = self._rows([h.chunk_id for h in hits])
+        groups: dict[int, list[int]] = {}
+        for row in rows.values():
+            groups.setdefault(row["dup_group"], []).append(row["id"])
+        terms = set(self.data.analyzer.query_terms(query.text))
+        for phrase in query.phrases:
+            terms.update(t for _, t in self.data.analyzer.phrase(phrase))
+        results: list[dict[str, Any]] = []
+        shown: set[int] = set()
+        for hit in hits:
+            row = rows.get(hit.chunk_id)
+            if row is None or row["dup_group"] in shown:
+                continue  # deleted since indexing, or a duplicate of a result shown
+            shown.add(row["dup_group"])
+            results.append(self._result(row, hit, terms, self._others(row)))
+            if len(results) >= limit:
+                break
+        return results
+
+    def _rows(self, chunk_ids: list[int]) -> dict[int, Any]:
+        out: dict[int, Any] = {}
+        for start in range(0, len(chunk_ids), 900):
+            batch = chunk_ids[start : start + 900]
+            marks = ",".join("?" * len(batch))
+            for row in self.data.store.query(
+                f"""SELECT c.*, d.filename, d.source_url FROM chunks c
+                    JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})""",
+                batch,
+            ):
+                out[row["id"]] = row
+        return out
+
+    def _others(self, row) -> list[dict[str, Any]]:
+        others = self.data.store.query(
+            """SELECT c.id, c.document_id, c.kommun, c.datum, c.paragraf, c.rubrik,
+                      c.dokumenttyp, c.page, d.filename
+               FROM chunks c JOIN documents d ON d.id = c.document_id
+               WHERE c.dup_group = ? AND c.id != ? ORDER BY c.datum, c.id""",
+            [row["dup_group"], row["id"]],
+        )
+        return [
+            {
+                "chunk_id": o["id"],
+                "document_id": o["document_id"],
+                "kommun": o["kommun"],
+                "datum": o["datum"],
+                "paragraf": o["paragraf"],
+                "rubrik": o["rubrik"],
+                "dokumenttyp": o["dokumenttyp"],
+                "page": o["page"],
+                "source": o["filename"],
+            }
+            for o in others
+        ]
+
+    def _result(self, row, hit: Hit, terms: set[str], others) -> dict[str, Any]:
+        snippet = make_snippet(self.data.analyzer, row["text"], terms)
+        result: dict[str, Any] = {
+            "chunk_id": row["id"],
+            "document_id": row["document_id"],
+            "text": row["text"],
+            "snippet": snippet.text,
+            "highlights": [list(h) for h in snippet.highlights],
+        }
+        result.update({name: row[name] for name in RESULT_FIELDS})
+        result["source"] = row["filename"]
+        result["source_url"] = row["source_url"]
+        result["start"] = row["start"]
+        result["end"] = row["end"]
+        result["scores"] = {
+            "bm25": _round(hit.bm25),
+            "dense": _round(hit.dense),
+            "fused": _round(hit.fused),
+            "bm25_rank": hit.bm25_rank,
+            "dense_rank": hit.dense_rank,
+            "exact": hit.exact,
+        }
+        result["other_places"] = others
+        return result
+
+
+def fuse(
+    lexical: list[tuple[int, float]], semantic: list[tuple[int, float]], fusion: str = "rrf"
+) -> list[Hit]:
+    hits: dict[int, Hit] = {}
+    for rank, (chunk_id, score) in enumerate(lexical, start=1):
+        hits.setdefault(chunk_id, Hit(chunk_id)).bm25 = score
+        hits[chunk_id].bm25_rank = rank
+    for rank, (chunk_id, score) in enumerate(semantic, start=1):
+        hits.setdefault(chunk_id, Hit(chunk_id)).dense = score
+        hits[chunk_id].dense_rank = rank
+    if fusion == "rrf":
+        for hit in hits.values():
+            hit.fused = sum(
+                1.0 / (RRF_K + rank) for rank in (hit.bm25_rank, hit.dense_rank) if rank
+            )
+    else:
+        lexical_norm = _minmax(dict(lexical))
+        semantic_norm = _minmax(dict(semantic))
+        for hit in hits.values():
+            hit.fused = CONVEX_ALPHA * lexical_norm.get(hit.chunk_id, 0.0) + (
+                1 - CONVEX_ALPHA
+            ) * semantic_norm.get(hit.chunk_id, 0.0)
+    return sorted(hits.values(), key=lambda h: (-h.fused, h.chunk_id))
+
+
+def _minmax(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    if high == low:
+        return dict.fromkeys(scores, 1.0)
+    return {k: (v - low) / (high - low) for k, v in scores.items()}
+
+
+def filter_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """A WHERE clause over `chunks c` for the filters (always valid SQL)."""
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
+    for name in ("kommun", "namnd", "dokumenttyp", "sektion"):
+        value = getattr(filters, name)
+        if value:
+            clauses.append(f"c.{name} = ?")
+            params.append(value)
+    if filters.datum_from:
+        clauses.append("c.datum >= ?")
+        params.append(filters.datum_from)
+    if filters.datum_to:
+        clauses.append("c.datum <= ?")
+        params.append(filters.datum_to)
+    if filters.dnr:
+        clauses.append("c.paragraph_id IN (SELECT paragraph_id FROM paragraph_dnr WHERE dnr = ?)")
+        params.append(normalize_dnr(filters.dnr))
+    return " AND ".join(clauses), params
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 5)
