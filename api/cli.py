@@ -35,6 +35,35 @@ def _threads(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kommun")
+    parser.add_argument("--namnd")
+    parser.add_argument("--dokumenttyp")
+    parser.add_argument("--sektion")
+    parser.add_argument("--dnr")
+    parser.add_argument("--from", dest="datum_from", metavar="YYYY-MM-DD")
+    parser.add_argument("--to", dest="datum_to", metavar="YYYY-MM-DD")
+
+
+def _filters_from(args: argparse.Namespace):
+    from index.bm25 import Filters
+    from ingest.patterns import ISO_DATE
+
+    for name in ("datum_from", "datum_to"):
+        value = getattr(args, name)
+        if value and not ISO_DATE.fullmatch(value):
+            raise ValueError(f"--{name.split('_')[1]} must be a date YYYY-MM-DD, not {value!r}")
+    return Filters(
+        kommun=args.kommun,
+        namnd=args.namnd,
+        dokumenttyp=args.dokumenttyp,
+        sektion=args.sektion,
+        datum_from=args.datum_from,
+        datum_to=args.datum_to,
+        dnr=args.dnr,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="namnd", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _common(p)
 
+    p = sub.add_parser("search", help="hybrid search over the chunks")
+    p.add_argument("query")
+    _filters(p)
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    p.add_argument("--fusion", choices=("rrf", "convex"), default="rrf")
+    p.add_argument("--json", action="store_true", help="result objects as JSON")
+    _threads(p)
+    _common(p)
+
     p = sub.add_parser("reindex", help="rebuild the BM25 and vector indexes from the store")
     p.add_argument("--embedder", help="switch embedder (re-embeds what is not cached)")
     p.add_argument("--quiet", action="store_true")
@@ -77,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         "embed": cmd_embed,
         "documents": cmd_documents,
         "reindex": cmd_reindex,
+        "search": cmd_search,
     }[args.command]
     try:
         return handler(args)
@@ -137,6 +177,63 @@ def cmd_embed(args: argparse.Namespace) -> int:
     data.record_settings()
     _embed(data, args.quiet)
     return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from search.hybrid import Searcher
+
+    if args.limit < 1:
+        raise ValueError("--limit must be at least 1")
+    data = _open(args, readonly=True)
+    response = Searcher(data).search(
+        args.query, _filters_from(args), limit=args.limit, mode=args.mode, fusion=args.fusion
+    )
+    if args.json:
+        print(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    for note in response.notes:
+        print(f"Obs: {note}")
+    if not response.results:
+        print("Inga träffar.")
+    for number, result in enumerate(response.results, start=1):
+        place = " · ".join(
+            str(x)
+            for x in (
+                result["kommun"],
+                result["namnd"],
+                result["datum"],
+                f"§ {result['paragraf']}" if result["paragraf"] else None,
+                result["dnr"],
+            )
+            if x
+        )
+        scores = result["scores"]
+        parts = [f"fused {scores['fused']:.4f}"] if not scores["exact"] else ["exakt träff"]
+        if scores["bm25"] is not None:
+            parts.append(f"bm25 {scores['bm25']:.2f} (#{scores['bm25_rank']})")
+        if scores["dense"] is not None:
+            parts.append(f"dense {scores['dense']:.3f} (#{scores['dense_rank']})")
+        print(f"{number:>2}. {place}")
+        print(f"    {result['rubrik'] or ''} [{result['dokumenttyp']}, {result['sektion']}]")
+        print(f"    {_marked(result)}")
+        page = f", s. {result['page']}" if result["page"] else ""
+        print(f"    {result['source']}{page} · chunk {result['chunk_id']} · {', '.join(parts)}")
+        for other in result["other_places"]:
+            paragraf = f" § {other['paragraf']}" if other["paragraf"] else ""
+            kind = f"{other['dokumenttyp']}, {other['datum']}"
+            print(f"    även i: {other['source']}{paragraf} ({kind})")
+    return 0
+
+
+def _marked(result: dict) -> str:
+    """The snippet on one line with the matched words in bold (when printing to a terminal)."""
+    bold, plain = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("«", "»")
+    text, out, position = result["snippet"], [], 0
+    for start, end in result["highlights"]:
+        out += [text[position:start], bold, text[start:end], plain]
+        position = end
+    out.append(text[position:])
+    return " ".join("".join(out).split())
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
