@@ -194,9 +194,9 @@ _HTML_SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe"
 
 
 def _read_html(data: bytes, limits: Limits) -> RawText:
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser
 
-    tree = HTMLParser(decode_text(data))
+    tree = LexborHTMLParser(decode_text(data))
     root = tree.body or tree.root
     if root is None:
         raise IngestError("no text found")
