@@ -237,7 +237,12 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, str]]:
 
 def _sentence_role(sentence: str, sektion: str) -> tuple[str | None, str | None]:
     lowered = sentence.lower()
-    if "reserver" in lowered:
+    # "reserverar sig", and the noun: "lämnar (in) skriftliga reservationer" (in a reservation
+    # section or with a verb saying someone hands one in; "med reservation för" is no role).
+    if "reserver" in lowered or (
+        re.search(r"\breservation", lowered)
+        and (sektion == "reservation" or re.search(r"\b(?:lämna|anmä[lr]|inkom)", lowered))
+    ):
         detalj = (
             "skriftlig" if "skriftlig" in lowered else "muntlig" if "muntlig" in lowered else None
         )
