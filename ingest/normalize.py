@@ -52,6 +52,7 @@ _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 _LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SENTENCE_END = re.compile(r"[.!?]$")
 _TERMINAL = re.compile(r"[.!?:;)\]”\"»]$")
 _LIST_START = re.compile(r"^(?:[-–•*]\s|\d{1,2}[.)]\s|[a-zA-Z][.)]\s|§)")
 # The first word of a line that continues an unfinished sentence from the line before.
@@ -65,12 +66,11 @@ def normalize(raw: RawText) -> NormalizedText:
             lines.append(_Line(line, page_number))
         lines.append(_Line("", page_number))
     lines = [line for line in lines if not _is_furniture(line.text)]
-    if raw.paged:
-        lines = _drop_page_edges(lines, len(raw.pages))
+    # Paged input repeats headers at page edges; unpaged exports keep them inline.
+    lines = _drop_page_edges(lines, len(raw.pages)) if raw.paged else _drop_repeated_runs(lines)
+    if raw.visual_lines:
         lines = _unwrap(lines)
-    else:
-        lines = _drop_repeated_runs(lines)
-    lines = _join_broken(lines)
+    lines = _join_broken(lines, raw.runs_on)
     return _assemble(lines, raw.paged)
 
 
@@ -148,20 +148,30 @@ def _drop_repeated_runs(lines: list[_Line]) -> list[_Line]:
     """Unpaged exports keep running page headers inline: drop every repeat after the first.
 
     A run is two or more consecutive non-empty short lines; it counts as a running header
-    when the same run occurs at least three times. Runs holding letterhead or section labels
-    are kept, since those start parts and sections.
+    when the same run occurs at least three times. Letterhead and section labels and whole
+    sentences are never header lines: "Beslutsordning" / "Nämnden ställde sig bakom
+    förvaltningens förslag till beslut." / "Särskilt uttalande" recurs in a protokoll as
+    content.
     """
+    from .paragraphs import section_label
+
     texts = [line.text for line in lines]
-    frequent = {t for t, c in Counter(t for t in texts if t).items() if c >= 3 and len(t) <= 80}
+    frequent = {
+        t
+        for t, c in Counter(t for t in texts if t).items()
+        if c >= 3
+        and len(t) <= 80
+        and not _LETTERHEAD_LABELS.match(t)
+        and not section_label(t)
+        and not _SENTENCE_END.search(t)
+    }
     runs: list[tuple[int, int]] = []
     i = 0
     while i < len(texts):
-        if texts[i] in frequent and not _LETTERHEAD_LABELS.match(texts[i]):
+        if texts[i] in frequent:
             j = i
             members: list[int] = []
-            while j < len(texts) and (
-                not texts[j] or (texts[j] in frequent and not _LETTERHEAD_LABELS.match(texts[j]))
-            ):
+            while j < len(texts) and (not texts[j] or texts[j] in frequent):
                 if texts[j]:
                     members.append(j)
                 j += 1
@@ -184,12 +194,19 @@ def _drop_repeated_runs(lines: list[_Line]) -> list[_Line]:
 
 
 def _unwrap(lines: list[_Line]) -> list[_Line]:
-    """Join the visual lines of a PDF into paragraphs and mark paragraph ends with blanks."""
+    """Join the visual lines of a PDF into paragraphs and mark paragraph ends with blanks.
+
+    Without layout information a line counts as wrapped when it is nearly as long as the
+    page's long lines, or when the next line visibly goes on with its sentence (a lowercase
+    start: a heading set in a larger font wraps long before the body text's width). What
+    decides is the length of the last *visual* line, not of the paragraph built so far.
+    """
     widths = sorted(len(line.text) for line in lines if line.text and "\t" not in line.text)
     if not widths:
         return lines
     full = widths[int(len(widths) * 0.9)] * 0.7
     out: list[_Line] = []
+    last_visual = 0  # length of the visual line that ends out[-1]
     for line in lines:
         text = line.text
         previous = out[-1] if out else None
@@ -197,13 +214,17 @@ def _unwrap(lines: list[_Line]) -> list[_Line]:
             previous is not None
             and previous.text
             and text
-            and len(previous.text) >= full
+            and (
+                last_visual >= full
+                or (text[:1].islower() and not _TERMINAL.search(previous.text))
+            )
             and "\t" not in previous.text
             and "\t" not in text
             and not _LIST_START.match(text)
             and not previous.text.endswith(":")
         ):
-            previous.text = _join_words(previous.text, text)
+            previous.text = join_words(previous.text, text)
+            last_visual = len(text)
             continue
         if (
             previous is not None
@@ -213,10 +234,11 @@ def _unwrap(lines: list[_Line]) -> list[_Line]:
         ):
             out.append(_Line("", line.page))
         out.append(_Line(text, line.page))
+        last_visual = len(text)
     return out
 
 
-def _join_words(left: str, right: str) -> str:
+def join_words(left: str, right: str) -> str:
     """Join two line fragments, undoing a hyphenation break ("förhands-" + "bedömning")."""
     if re.search(r"[a-zåäöéü]-$", left) and right[:1].islower():
         first = right.split(" ", 1)[0]
@@ -226,8 +248,13 @@ def _join_words(left: str, right: str) -> str:
     return f"{left} {right}"
 
 
-def _join_broken(lines: list[_Line]) -> list[_Line]:
-    """Rejoin a sentence that a page break (or removed furniture) split into two blocks."""
+def _join_broken(lines: list[_Line], runs_on: list[str | None] | None = None) -> list[_Line]:
+    """Rejoin a sentence that a page break (or removed furniture) split into two blocks.
+
+    `runs_on` names, per page, the line a PDF reader saw reaching the bottom right of the
+    page unfinished: its paragraph goes on at the top of the next page whatever the case of
+    the next word ("... Leena Kumpulas (C), Johan" + "Graff Anderssons (L) ...").
+    """
     out: list[_Line] = []
     pending_blank = False
     for line in lines:
@@ -248,8 +275,11 @@ def _join_broken(lines: list[_Line]) -> list[_Line]:
             and re.search(r"[a-zåäö]-$", previous.text)
             and line.text[:1].islower()
             and not pending_blank
+        ) or (
+            previous is not None
+            and _runs_on(previous, line, runs_on)
         ):
-            previous.text = _join_words(previous.text, line.text)
+            previous.text = join_words(previous.text, line.text)
             pending_blank = False
             continue
         if pending_blank and out:
@@ -257,6 +287,18 @@ def _join_broken(lines: list[_Line]) -> list[_Line]:
         out.append(_Line(line.text, line.page))
         pending_blank = False
     return out
+
+
+def _runs_on(previous: _Line, line: _Line, runs_on: list[str | None] | None) -> bool:
+    if not runs_on or line.page != previous.page + 1 or previous.page >= len(runs_on):
+        return False
+    continued = runs_on[previous.page]
+    return (
+        continued is not None
+        and previous.text.endswith(clean_line(continued))
+        and "\t" not in line.text
+        and not _LIST_START.match(line.text)
+    )
 
 
 def _assemble(lines: list[_Line], paged: bool) -> NormalizedText:

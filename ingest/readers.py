@@ -1,7 +1,8 @@
 """Read a file into raw text pages, or fail with a reason a user can act on.
 
-Every reader returns `RawText`: a list of page texts (one page for unpaged formats) and
-whether page numbers are meaningful. Every failure is an `IngestError` carrying a short,
+Every reader returns `RawText`: a list of page texts (one page for unpaged formats), whether
+page numbers are meaningful, and whether the lines are still visual lines that need joining
+into paragraphs. Every failure is an `IngestError` carrying a short,
 human-readable reason; nothing else escapes from `read_file`.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,11 @@ class RawText:
     pages: list[str]
     paged: bool
     fmt: str
+    # True when each line is a visual line of a page (plain PDF extraction), so paragraphs
+    # must be rebuilt from line widths; False when a line is a paragraph, list item or row.
+    visual_lines: bool = False
+    # Per page: the text of the line whose paragraph continues on the next page, if known.
+    runs_on: list[str | None] | None = None
 
 
 def read_file(path: Path, limits: Limits | None = None) -> tuple[RawText, bytes]:
@@ -107,6 +114,8 @@ def _read_pdf(data: bytes, limits: Limits) -> RawText:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
+    from .pdflayout import PageCollector, layout_pages
+
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise IngestError("not a PDF (missing %PDF header)")
     if b"%%EOF" not in data[-2048:]:
@@ -117,14 +126,27 @@ def _read_pdf(data: bytes, limits: Limits) -> RawText:
             raise IngestError("encrypted PDF (password required)")
         if len(reader.pages) > limits.max_pages:
             raise IngestError(f"too many pages ({len(reader.pages)} > {limits.max_pages})")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        collectors = []
+        plain = []
+        for page in reader.pages:
+            collector = PageCollector()
+            plain.append(page.extract_text(visitor_text=collector) or "")
+            collectors.append(collector)
     except FileNotDecryptedError:
         raise IngestError("encrypted PDF (password required)") from None
     except PdfReadError as error:
         raise IngestError(f"damaged PDF: {error}") from None
-    if sum(len(p.strip()) for p in pages) < 20:
+    if sum(len(p.strip()) for p in plain) < 20:
         raise IngestError("no text layer (scanned PDF? run OCR first)")
-    return RawText(pages=pages, paged=True, fmt="pdf")
+    pages, runs_on = layout_pages(collectors)
+    if _chars(pages) < 0.9 * _chars(plain):
+        # Text the layout pass could not place (rotated, odd encodings): keep pypdf's lines.
+        return RawText(pages=plain, paged=True, fmt="pdf", visual_lines=True)
+    return RawText(pages=pages, paged=True, fmt="pdf", runs_on=runs_on)
+
+
+def _chars(pages: list[str]) -> int:
+    return sum(len(re.sub(r"\s", "", page)) for page in pages)
 
 
 def _read_docx(data: bytes, limits: Limits) -> RawText:
