@@ -44,7 +44,7 @@ _RULE = re.compile(r"^[\s\-–—_=|:*·•.]+$")
 _PAGE_NUMBER = re.compile(
     r"^(?:sida\s+)?\d{1,4}\s*(?:\(\s*\d{1,4}\s*\)|av\s+\d{1,4}|/\s*\d{1,4})$", re.IGNORECASE
 )
-_LONE_NUMBER = re.compile(r"^\d{1,4}$")
+_LONE_NUMBER = re.compile(r"^\d{1,3}$")  # not 4 digits: a lone "2023" on a title page is a year
 _TAG = re.compile(r"</?(?:b|i|u|em|strong|span|font|sup|sub|small|big|mark|a)\b[^>]*>", re.I)
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
@@ -66,8 +66,11 @@ def normalize(raw: RawText) -> NormalizedText:
             lines.append(_Line(line, page_number))
         lines.append(_Line("", page_number))
     lines = [line for line in lines if not _is_furniture(line.text)]
-    # Paged input repeats headers at page edges; unpaged exports keep them inline.
-    lines = _drop_page_edges(lines, len(raw.pages)) if raw.paged else _drop_repeated_runs(lines)
+    # Paged input repeats headers at page edges; exports (and PDFs printed from them) may
+    # also keep them inline, mid-page.
+    if raw.paged:
+        lines = _drop_page_edges(lines, len(raw.pages))
+    lines = _drop_repeated_runs(lines)
     if raw.visual_lines:
         lines = _unwrap(lines)
     lines = _join_broken(lines, raw.runs_on)

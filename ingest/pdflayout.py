@@ -45,6 +45,10 @@ _BOLD_WIDTH = 1.06
 _LIST_MARKER = re.compile(r"^(?:[-–•▪◦○●*]|\d{1,2}[.)]|[a-zA-Z][.)])$")
 _LIST_START = re.compile(r"^(?:[-–•▪◦○●*]\s|\d{1,2}[.)]\s|[a-zA-Z][.)]\s)")
 _TERMINAL = re.compile(r"[.!?]$")
+_OPEN_END = re.compile(
+    r"(?:[,;–-]|\b(?:och|eller|samt|att|som|av|för|till|i|på|med|om|mellan|inom|enligt|"
+    r"från|vid|över|under|mot|hos|efter|den|det|de|en|ett))$"
+)
 _BOLD_NAME = re.compile(r"bold|black|heavy|demi|semibold|,b$", re.IGNORECASE)
 
 
@@ -313,11 +317,36 @@ def _full(line: VisualLine, following: VisualLine, measures: Measures) -> bool:
     return slack < tolerance
 
 
-def _continues(line: VisualLine, following: VisualLine, measures: Measures) -> bool:
+def _continues(
+    line: VisualLine, following: VisualLine, measures: Measures, line_list: bool
+) -> bool:
+    """Is `following` the next visual line of the paragraph `line` belongs to?
+
+    A long next word leaves a wrapped line well short of the margin, so a hard line break
+    before a capitalized word can look the same ("Socialförvaltningens ledningssystem ..." /
+    "Kvalitetsberättelse för året 2022 ..."). In a block that has hard breaks elsewhere
+    (`line_list`: titles, names, recipients), a line ending before a capital must itself
+    reach near the margin, unless it ends open (a comma, "och", "för" ...).
+    """
     text = line.text
     if _LIST_START.match(following.text) or text.endswith(":"):
         return False
-    return _full(line, following, measures)
+    if not _full(line, following, measures):
+        return False
+    if line_list and following.text[:1].isupper() and not _OPEN_END.search(text):
+        return measures.right - line.right < 0.10 * max(measures.right - line.x, 1.0)
+    return True
+
+
+def _is_line_list(block: list[VisualLine], measures: Measures) -> bool:
+    """A block with a line that ends short of the margin before a line that is no list item:
+    its lines are separate entries (or it is a page of paragraphs set without spacing)."""
+    for above, below in itertools.pairwise(block):
+        if _LIST_START.match(below.text):
+            continue
+        if above.text.endswith(":") or not _full(above, below, measures):
+            return True
+    return False
 
 
 def _row_continuation(row: VisualLine, line: VisualLine) -> bool:
@@ -350,6 +379,8 @@ def page_text(lines: list[VisualLine], measures: Measures) -> tuple[str, str | N
     index = 0
     previous: VisualLine | None = None
     last_text: tuple[str, VisualLine] | None = None
+    block_end = 0  # end (exclusive) of the block of text lines being read
+    line_list = False
     while index < len(lines):
         line = lines[index]
         if previous is not None and (_new_block(previous, line, measures) or previous.is_row):
@@ -370,15 +401,19 @@ def page_text(lines: list[VisualLine], measures: Measures) -> tuple[str, str | N
             out.append("\t".join(" ".join(parts) for parts in row))
             previous = last
             continue
+        if block_end <= index:
+            block_end = index + 1
+            while (
+                block_end < len(lines)
+                and not lines[block_end].is_row
+                and not _new_block(lines[block_end - 1], lines[block_end], measures)
+            ):
+                block_end += 1
+            line_list = _is_line_list(lines[index:block_end], measures)
         text = line.text
         last = line
         index += 1
-        while (
-            index < len(lines)
-            and not lines[index].is_row
-            and not _new_block(last, lines[index], measures)
-            and _continues(last, lines[index], measures)
-        ):
+        while index < block_end and _continues(last, lines[index], measures, line_list):
             text = join_words(text, lines[index].text)
             last = lines[index]
             index += 1
