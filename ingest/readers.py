@@ -165,6 +165,7 @@ def _read_docx(data: bytes, limits: Limits) -> RawText:
         )
     if "word/document.xml" not in archive.namelist():
         raise IngestError("not a DOCX (no word/document.xml)")
+    _check_inflated(archive, limits.max_unzipped_bytes)
     document = docx.Document(io.BytesIO(data))
     lines: list[str] = []
     for block in document.iter_inner_content():
@@ -176,6 +177,25 @@ def _read_docx(data: bytes, limits: Limits) -> RawText:
                 lines.append("\t".join(cell.text.replace("\n", " ") for cell in row.cells))
             lines.append("")
     return RawText(pages=["\n".join(lines)], paged=False, fmt="docx")
+
+
+def _check_inflated(archive: zipfile.ZipFile, limit: int) -> None:
+    """Inflate every member in 1 MiB steps and count, so a zip whose headers understate its
+    sizes is refused before a library inflates a member in one go. zipfile stops a member at
+    its declared size and then fails the CRC check, so nothing inflates much past the limit.
+    """
+    total = 0
+    for info in archive.infolist():
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(1 << 20):
+                    total += len(chunk)
+                    if total > limit:
+                        raise IngestError(f"DOCX expands to more than {limit:,} bytes")
+        except IngestError:
+            raise
+        except Exception as error:  # CRC mismatch, bad deflate data, encrypted member ...
+            raise IngestError(f"damaged DOCX ({info.filename}: {error})") from None
 
 
 _HTML_BLOCKS = {
@@ -218,6 +238,8 @@ _HTML_SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe"
 def _read_html(data: bytes, limits: Limits) -> RawText:
     from selectolax.lexbor import LexborHTMLParser
 
+    if _looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError("binary data, not an HTML file")
     tree = LexborHTMLParser(decode_text(data))
     root = tree.body or tree.root
     if root is None:

@@ -890,3 +890,40 @@ def write_zip_bomb_docx(path: Path, *, uncompressed_mb: int = 256) -> Path:
                 part.write(chunk)
             part.write(b"</w:body></w:document>")
     return Path(path)
+
+
+def write_understated_docx(path: Path, *, actual_mb: int = 16, declared: int = 4096) -> Path:
+    """A .docx whose zip headers claim word/document.xml inflates to ``declared`` bytes while
+    it really inflates to ``actual_mb`` MiB: a bomb that lies about its size.
+
+    Both the local file header and the central directory entry are patched, so a reader that
+    trusts the declared sizes sees a small file.
+    """
+    body = "".join(
+        f"<w:p><w:r><w:t>Socialnämnden beslutar {'a' * 1000}</w:t></w:r></w:p>"
+        for _ in range(actual_mb * 1024)
+    )
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<w:document xmlns:w="{_W_NS}"><w:body>{body}</w:body></w:document>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        zf.writestr("_rels/.rels", _ROOT_RELS)
+        zf.writestr("word/document.xml", document)
+    data = bytearray(buffer.getvalue())
+    name = b"word/document.xml"
+    for signature, size_at, name_len_at, name_at in (
+        (b"PK\x03\x04", 22, 26, 30),  # local file header
+        (b"PK\x01\x02", 24, 28, 46),  # central directory entry
+    ):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            length = int.from_bytes(data[start + name_len_at : start + name_len_at + 2], "little")
+            if bytes(data[start + name_at : start + name_at + length]) == name:
+                data[start + size_at : start + size_at + 4] = declared.to_bytes(4, "little")
+            start += 4
+    path = Path(path)
+    path.write_bytes(bytes(data))
+    return path
