@@ -1,0 +1,502 @@
+"""Answers quoted from the handlingar, with citations, or an honest "not found".
+
+No language model: the hybrid search retrieves candidate chunks, their sentences are scored
+against the question (e5 similarity, idf-weighted term overlap, the chunk's retrieval rank,
+and what the question asks for: a number, a person with party, a date, a decision), and the
+answer is one to three verbatim sentences with numbered citations. When the evidence is
+weak, or the question is about a kommun or a year the documents do not cover, it abstains.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.analyzer import stem
+from index.bm25 import Filters
+from index.embed import text_hash
+from ingest.metadata import KOMMUN_CANONICAL, KOMMUN_MENTION
+from ingest.paragraphs import section_label
+from ingest.patterns import find_dates
+from ingest.persons import nlp, party_mentions
+
+from .hybrid import Hit, Searcher
+from .query import parse_query
+
+NOT_FOUND = "Jag hittar inget svar på det i handlingarna."
+CANDIDATE_CHUNKS = 10
+# Convex fusion ranked the gold chunk higher than RRF on the evaluation set (BENCHMARKS.md).
+FUSION = "convex"
+SHORTLIST = 16  # sentences embedded per question (their vectors are cached)
+# Calibrated on tests/data/eval.jsonl (see BENCHMARKS.md): below this the best sentence is
+# too weak to quote.
+ABSTAIN_BELOW = 0.34
+MAX_SENTENCES = 3
+
+_NUMBER_WORDS = (  # not "en"/"ett": as articles they are everywhere
+    "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|fyrtio|"
+    "femtio|hundra|tusen"
+)
+_UNITS = (
+    r"%|procent|kronor|kr\b|mnkr|tkr|miljoner|miljarder|st\b|stycken|ärenden|anmälningar|"
+    r"beslut|personer|dagar|veckor|månader|timmar|platser|insatser|utförare|barn|utredningar"
+)
+_NUMBER_UNIT = re.compile(
+    rf"(?:\d[\d\s]*(?:,\d+)?|\b(?:{_NUMBER_WORDS})\b)\s*(?:\(\d+\)\s*)?(?:{_UNITS})",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(
+    rf"(?<![\d-])\d{{1,3}}(?:[ \u00a0]?\d{{3}})*(?:,\d+)?(?![\d-])|\b(?:{_NUMBER_WORDS})\b",
+    re.IGNORECASE,
+)
+_NAME_LINE = re.compile(r"^[A-ZÅÄÖÉ][\w'’-]+(?:\s+[A-ZÅÄÖÉ][\w'’-]+){1,3}$")
+_DURATION = re.compile(
+    rf"(?:\d+|\b(?:{_NUMBER_WORDS})\b)\s+(?:år|månader|månad|veckor|vecka|dagar|dag|timmar)\b",
+    re.IGNORECASE,
+)
+_QUESTION_TYPES = [
+    ("duration", re.compile(r"\bhur (?:lång|länge)\b|\binom hur lång tid\b", re.I)),
+    (
+        "person",
+        re.compile(
+            r"\bvem\b(?! står för)|\bvilka (?:ledamöter|politiker|partier|personer)\b|"
+            r"\bvilket parti\b|\bvilken ersättare\b",
+            re.I,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\bhur (?:många|mycket|stor|stort|stora|lång|länge|hög|högt|nöjda)\b|\bantal\b|"
+            r"\bbelopp\b|\bvad kostar\b|underskott|överskott|\bprocent\b|\bandel\b|\bprognos",
+            re.I,
+        ),
+    ),
+    ("date", re.compile(r"^\s*när\b|\bvilket datum\b|\bvilken dag\b", re.I)),
+    ("decision", re.compile(r"\bbeslut(?:ade|ar|et|a)?\b|\bbeslöt\b|\bvad blev\b", re.I)),
+]
+# Words that place a question in time; an answer should share one of them.
+_TEMPORAL = re.compile(
+    r"\b(?:19|20)\d{2}\b|\b(?:januari|februari|mars|april|maj|juni|juli|augusti|september|"
+    r"oktober|november|december)\b|\b(?:första|andra|tredje|fjärde) kvartalet\b|"
+    r"\bkvartal \d\b|\bdelår(?:srapport)? \d\b",
+    re.IGNORECASE,
+)
+# Question words and generic words that say nothing about the topic.
+_GENERIC = {
+    "vad",
+    "vem",
+    "vilk",
+    "vilken",
+    "vilket",
+    "hur",
+    "när",
+    "mång",
+    "mycket",
+    "finns",
+    "fanns",
+    "får",
+    "fick",
+    "gör",
+    "gjord",
+    "blev",
+    "ska",
+    "kommun",
+    "nämnd",
+    "socialnämnd",
+    "stad",
+}
+
+
+@dataclass
+class Sentence:
+    chunk: dict[str, Any]
+    rank: int  # the chunk's place in the retrieval list
+    start: int  # offsets into the document text
+    end: int
+    text: str
+    score: float = 0.0
+    parts: dict[str, float] = field(default_factory=dict)
+
+
+def question_type(question: str) -> str:
+    for name, pattern in _QUESTION_TYPES:
+        if pattern.search(question):
+            return name
+    return "general"
+
+
+def sentences_of(chunk: dict[str, Any]) -> list[tuple[int, int, str]]:
+    """Sentences of a chunk as (document start, document end, text); a line ends one too.
+    A piece starting in lower case continues the sentence before it ("(F!) ställde …")."""
+    out: list[tuple[int, int, str]] = []
+    offset = chunk["start"]
+    text = chunk["text"]
+    for line in text.split("\n"):
+        pieces: list[tuple[int, int]] = []
+        for sentence in nlp()(line).sents if line.strip() else []:
+            lead = len(sentence.text) - len(sentence.text.lstrip())
+            start = sentence.start_char + lead
+            end = start + len(sentence.text.strip())
+            if end <= start:
+                continue
+            if pieces and line[start].islower():
+                pieces[-1] = (pieces[-1][0], end)
+            else:
+                pieces.append((start, end))
+        out.extend((offset + a, offset + b, line[a:b]) for a, b in pieces)
+        offset += len(line) + 1
+    return out
+
+
+class Answerer:
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.data = searcher.data
+        self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def ask(self, question: str, filters: Filters | None = None) -> dict[str, Any]:
+        question = question.strip()
+        filters = filters or Filters()
+        known = self._kommuner()
+        named = [KOMMUN_CANONICAL[m[1].lower()] for m in KOMMUN_MENTION.finditer(question)]
+        outside = [k for k in named if k not in known]
+        if outside and (
+            _about_organ(question, outside) or not any(self._df(stem(k.lower())) for k in outside)
+        ):
+            # The question is about another kommun's own nämnd or decisions, or about a
+            # kommun the documents never mention.
+            return self._abstain(question, f"Handlingarna omfattar inte {outside[0]}.")
+        organs = self._uncovered_organs(question)
+        if organs:
+            return self._abstain(question, f"Handlingarna omfattar inte {organs[0]}.")
+        if not filters.kommun and len({k for k in named if k in known}) == 1:
+            filters = Filters(**{**vars(filters), "kommun": next(k for k in named if k in known)})
+        query = parse_query(question)
+        if query.is_lookup:
+            found = self._lookup_answer(question, query, filters)
+            if found is not None:
+                return found
+        response = self.searcher.search(question, filters, limit=CANDIDATE_CHUNKS, fusion=FUSION)
+        if not response.results:
+            return self._abstain(question, None)
+        kind = question_type(question)
+        candidates = self._score(question, kind, response.results)
+        if not candidates or candidates[0].score < ABSTAIN_BELOW:
+            best = candidates[0].score if candidates else 0.0
+            return self._abstain(question, None, confidence=best)
+        chosen = self._compose(candidates, kind)
+        return self._answer(question, kind, chosen)
+
+    # --- scoring ---------------------------------------------------------------------------
+
+    def _score(self, question: str, kind: str, chunks: list[dict[str, Any]]) -> list[Sentence]:
+        analyzer = self.data.analyzer
+        terms = [t for t in analyzer.query_terms(question) if t not in _GENERIC]
+        weights = {t: self._idf(t) for t in terms}
+        total = sum(weights.values()) or 1.0
+        unknown = [t for t in terms if self._df(t) == 0 and len(t) >= 5 and ":" not in t]
+        temporal = {m.lower() for m in _TEMPORAL.findall(question)}
+        # A kommun the corpus only mentions (not one it covers) must appear in the answer.
+        covered = self._kommuner()
+        temporal |= {
+            KOMMUN_CANONICAL[m[1].lower()].lower()
+            for m in KOMMUN_MENTION.finditer(question)
+            if KOMMUN_CANONICAL[m[1].lower()] not in covered
+        }
+        lookup = parse_query(question).is_lookup
+        roles = [
+            w
+            for w in ("reserv", "yrka", "uttalande", "protokollsanteckning")
+            if w in question.lower()
+        ]
+        sentences: list[Sentence] = []
+        for rank, chunk in enumerate(chunks):
+            context = " ".join(
+                x for x in (chunk["rubrik"], chunk["datum"], chunk["text"]) if x
+            ).lower()
+            chunk_terms = {
+                t.term for t in analyzer.tokens(f"{chunk['rubrik'] or ''}\n{chunk['text']}")
+            }
+            chunk_lexical = sum(w * _match(t, chunk_terms) for t, w in weights.items()) / total
+            exact = chunk["scores"]["exact"]
+            for start, end, text in sentences_of(chunk):
+                if len(text.split()) < 2 or _heading(text, chunk):
+                    continue
+                found = {t.term for t in analyzer.tokens(text)}
+                lexical = sum(w * _match(t, found) for t, w in weights.items()) / total
+                sentence = Sentence(chunk, rank, start, end, text)
+                parts = {
+                    "lexical": lexical,
+                    "chunk": chunk_lexical,
+                    "prior": 1.0 if exact else 1.0 / (1.0 + rank),
+                    "type": self._type_bonus("decision" if lookup else kind, text, chunk),
+                }
+                lowered = text.lower()
+                if roles and any(r in lowered for r in roles):
+                    parts["role"] = 0.2
+                if temporal and any(t not in context for t in temporal):
+                    parts["temporal"] = 1.0  # applied as a factor below
+                if unknown:
+                    parts["unknown"] = -0.1 * len(unknown)
+                if text.count("\t") >= 2:
+                    parts["table"] = -0.1
+                sentence.parts = parts
+                sentence.score = (
+                    0.4 * lexical
+                    + 0.2 * chunk_lexical
+                    + 0.2 * parts["prior"]
+                    + sum(
+                        v
+                        for k, v in parts.items()
+                        if k not in ("lexical", "chunk", "prior", "temporal")
+                    )
+                ) * (0.7 if "temporal" in parts else 1.0)
+                sentences.append(sentence)
+        sentences.sort(key=lambda s: -s.score)
+        shortlist = sentences[:SHORTLIST]
+        similarities = self._similarities(question, [s.text for s in shortlist])
+        for sentence, similarity in zip(shortlist, similarities, strict=True):
+            dense = min(1.0, max(0.0, (similarity - 0.75) / 0.2))
+            sentence.parts["dense"] = dense
+            # The question names a year, month, quarter or place this text does not.
+            factor = 0.7 if "temporal" in sentence.parts else 1.0
+            sentence.score = 0.55 * sentence.score + 0.45 * dense * factor
+        if kind in ("number", "duration", "date", "person") and not lookup:
+            # The question asks for a number, a date or a person: a sentence without one
+            # is unlikely to be the answer, however well it matches otherwise.
+            factor = 0.85 if kind == "person" else 0.7
+            for sentence in sentences:
+                if sentence.parts["type"] <= 0:
+                    sentence.score *= factor
+        for sentence in sentences[SHORTLIST:]:
+            sentence.score *= 0.55
+        sentences.sort(key=lambda s: -s.score)
+        return sentences
+
+    def _type_bonus(self, kind: str, text: str, chunk: dict[str, Any]) -> float:
+        if kind == "duration":
+            return 0.25 if _DURATION.search(text) else 0.0
+        if kind == "number":
+            if _NUMBER_UNIT.search(text):
+                return 0.2
+            years = re.sub(r"\b(?:19|20)\d{2}\b", "", text)
+            return 0.1 if _BARE_NUMBER.search(years) else 0.0
+        if kind == "person":
+            if any(m.party for m in party_mentions(text)):
+                return 0.3
+            return 0.15 if party_mentions(text) or _NAME_LINE.match(text.strip()) else 0.0
+        if kind == "date":
+            return 0.2 if find_dates(text) else 0.0
+        if kind == "decision":
+            return 0.15 if chunk["sektion"] in ("beslut", "förslag till beslut") else 0.0
+        return 0.0
+
+    def _df(self, term: str) -> int:
+        return int(self.data.bm25.index.searcher().doc_freq("body", term))
+
+    def _idf(self, term: str) -> float:
+        n = max(self.data.bm25.index.searcher().num_docs, 1)
+        df = self._df(term)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _similarities(self, question: str, texts: list[str]) -> list[float]:
+        """Cosine of the question and each sentence (sentence vectors are cached)."""
+        if not texts or not self.searcher._has_vectors():
+            return [0.75] * len(texts)
+        embedder = self.data.embedder
+        query = self.searcher.embed_query(question)
+        missing = [t for t in texts if text_hash(t) not in self._cache]
+        if missing:
+            with self._lock:
+                vectors = embedder.passages(missing)
+            for text, vector in zip(missing, vectors, strict=True):
+                self._cache[text_hash(text)] = vector
+        return [float(self._cache[text_hash(t)] @ query) for t in texts]
+
+    # --- composing -------------------------------------------------------------------------
+
+    def _compose(self, candidates: list[Sentence], kind: str) -> list[Sentence]:
+        best = candidates[0]
+        chosen = [best]
+        if best.text.endswith(":") or _introduces_list(best):
+            # "Revisionens rekommendationer till nämnden är:" -> quote the list it opens.
+            following = [
+                s
+                for s in candidates
+                if s.chunk["chunk_id"] == best.chunk["chunk_id"] and s.start > best.start
+            ]
+            chosen += sorted(following, key=lambda s: s.start)[: MAX_SENTENCES - 1]
+            return chosen
+        for sentence in candidates[1:]:
+            if len(chosen) >= MAX_SENTENCES:
+                break
+            if any(_overlaps(sentence, c) or sentence.text == c.text for c in chosen):
+                continue
+            same_chunk = sentence.chunk["chunk_id"] == best.chunk["chunk_id"]
+            close = sentence.score >= 0.85 * best.score
+            related = same_chunk and sentence.score >= 0.7 * best.score
+            if close or (related and kind in ("decision", "person", "general")):
+                chosen.append(sentence)
+        # Sentences from one chunk read best in their document order.
+        return sorted(
+            chosen, key=lambda s: (s.chunk["chunk_id"] != best.chunk["chunk_id"], s.start)
+        )
+
+    def _answer(self, question: str, kind: str, chosen: list[Sentence]) -> dict[str, Any]:
+        citations = []
+        parts = []
+        for number, sentence in enumerate(chosen, start=1):
+            chunk = sentence.chunk
+            citations.append(
+                {
+                    "n": number,
+                    "quote": sentence.text,
+                    "chunk_id": chunk["chunk_id"],
+                    "document_id": chunk["document_id"],
+                    "kommun": chunk["kommun"],
+                    "namnd": chunk["namnd"],
+                    "datum": chunk["datum"],
+                    "paragraf": chunk["paragraf"],
+                    "dnr": chunk["dnr"],
+                    "rubrik": chunk["rubrik"],
+                    "dokumenttyp": chunk["dokumenttyp"],
+                    "sektion": chunk["sektion"],
+                    "source": chunk["source"],
+                    "page": chunk["page"],
+                    "start": sentence.start,
+                    "end": sentence.end,
+                    "chunk_start": chunk["start"],
+                    "chunk_end": chunk["end"],
+                    "score": round(sentence.score, 4),
+                }
+            )
+            parts.append(f"{sentence.text} [{number}]")
+        return {
+            "question": question,
+            "answer": " ".join(parts),
+            "abstained": False,
+            "question_type": kind,
+            "confidence": round(chosen[0].score, 4),
+            "citations": citations,
+        }
+
+    def _lookup_answer(self, question: str, query, filters: Filters) -> dict[str, Any] | None:
+        """A dnr or `§ N`: quote the rubrik and the first beslut points of the first match."""
+        first, _ = self.searcher.exact_lookup(query, filters)
+        if not first:
+            return None
+        results = self.searcher.present(
+            query, self.searcher.rank(query, filters, 1, "bm25", "rrf")[:1], 1
+        )
+        if not results:
+            return None
+        chunk = results[0]
+        row = self.data.store.query(
+            """SELECT p.rubrik, p.att_satser, p.start, p.end, d.text FROM paragraphs p
+               JOIN documents d ON d.id = p.document_id
+               JOIN chunks c ON c.paragraph_id = p.id WHERE c.id = ?""",
+            [chunk["chunk_id"]],
+        )[0]
+        quotes: list[str] = [row["rubrik"]] if row["rubrik"] else []
+        quotes += json.loads(row["att_satser"])[: MAX_SENTENCES - len(quotes)]
+        chosen: list[Sentence] = []
+        for quote in quotes:
+            position = row["text"].find(quote, row["start"], row["end"])
+            if position < 0:
+                continue
+            owner = self._chunk_at(chunk["document_id"], position) or chunk
+            chosen.append(Sentence(owner, 0, position, position + len(quote), quote, 1.0))
+        return self._answer(question, "lookup", chosen) if chosen else None
+
+    def _chunk_at(self, document_id: int, offset: int) -> dict[str, Any] | None:
+        rows = self.data.store.query(
+            "SELECT id FROM chunks WHERE document_id = ? AND start <= ? AND end > ?",
+            [document_id, offset, offset],
+        )
+        if not rows:
+            return None
+        hit = self.searcher.present(parse_query(""), [Hit(rows[0]["id"])], 1)
+        return hit[0] if hit else None
+
+    def _abstain(
+        self, question: str, reason: str | None, confidence: float = 0.0
+    ) -> dict[str, Any]:
+        return {
+            "question": question,
+            "answer": NOT_FOUND if not reason else f"{NOT_FOUND} {reason}",
+            "abstained": True,
+            "question_type": question_type(question),
+            "confidence": round(confidence, 4),
+            "citations": [],
+        }
+
+    def _uncovered_organs(self, question: str) -> list[str]:
+        """Nämnder the question names that no document covers or even mentions."""
+        covered = {
+            r[0].lower() for r in self.data.store.query("SELECT DISTINCT namnd FROM chunks") if r[0]
+        }
+        out = []
+        for match in re.finditer(r"\b([a-zåäö-]{3,}nämnd)(?:en|ens|s)?\b", question.lower()):
+            name = match[1] + "en"
+            if name not in covered and not self._df(stem(match[0])):
+                out.append(name[:1].upper() + name[1:])
+        return out
+
+    def _kommuner(self) -> set[str]:
+        rows = self.data.store.query("SELECT DISTINCT kommun FROM documents")
+        return {r[0] for r in rows if r[0]}
+
+
+def _match(term: str, found: set[str]) -> float:
+    """1 for the term itself; 0.7 for a related form sharing a long prefix (reserverade /
+    reservationer stem to reserver / reservation)."""
+    if term in found:
+        return 1.0
+    if len(term) >= 6:
+        for other in found:
+            if len(other) >= 6 and other[:6] == term[:6] and abs(len(other) - len(term)) <= 4:
+                return 0.7
+    return 0.0
+
+
+def _about_organ(question: str, kommuner: list[str]) -> bool:
+    """ "Göteborgs socialnämnd", "socialnämnden i Malmö", "Uppsala kommun": the kommun is the
+    subject, not a point of comparison ("Helsingborgs kostnadsnivå")."""
+    organ = r"(?:\w*nämnd\w*|\w*styrelse\w*|\w*fullmäktige\w*|kommun\w*|stad\w*)"
+    for kommun in kommuner:
+        name = re.escape(kommun)
+        if re.search(rf"\b{name}s?\s+{organ}|\b{organ}\s+i\s+{name}\b", question, re.I):
+            return True
+    return False
+
+
+def _introduces_list(sentence: Sentence) -> bool:
+    """A short title line directly followed by list items ("Muntliga rapporter" / "- …")."""
+    text = sentence.text
+    if len(text.split()) > 6 or text.endswith((".", "?", "!")):
+        return False
+    rest = sentence.chunk["text"][sentence.end - sentence.chunk["start"] :].lstrip("\n")
+    return rest.startswith(("- ", "• ", "1. ", "1 "))
+
+
+def _heading(text: str, chunk: dict[str, Any]) -> bool:
+    """A title or section line, not a sentence that can answer anything."""
+    rubrik = (chunk.get("rubrik") or "").strip()
+    stripped = text.strip().rstrip(":")
+    if rubrik and stripped in rubrik:
+        return True
+    if stripped.startswith("§") or re.search(r"\.{3,}\s*\t?\d+$", stripped):
+        return True
+    return section_label(stripped) is not None
+
+
+def _overlaps(a: Sentence, b: Sentence) -> bool:
+    return a.chunk["document_id"] == b.chunk["document_id"] and a.start < b.end and b.start < a.end
