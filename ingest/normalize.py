@@ -125,7 +125,12 @@ def _drop_page_edges(lines: list[_Line], n_pages: int) -> list[_Line]:
     counts: Counter[str] = Counter()
     for indexes in edges.values():
         counts.update({_edge_key(lines[i].text) for i in indexes})
-    repeated = {key for key, count in counts.items() if n_pages >= 3 and count >= n_pages / 2}
+    # Headers and footers are short; a long line is text even when pages look alike.
+    repeated = {
+        key
+        for key, count in counts.items()
+        if n_pages >= 3 and count >= n_pages / 2 and len(key) <= 100
+    }
     drop: set[int] = set()
     for indexes in edges.values():
         for i in indexes:
@@ -136,6 +141,10 @@ def _drop_page_edges(lines: list[_Line], n_pages: int) -> list[_Line]:
 
 
 def _edge_key(text: str) -> str:
+    """Page headers compare with their numbers masked ("Sida 3 av 12" ~ "Sida 4 av 12"); a
+    line of digits only must repeat exactly, or a year would match every page number."""
+    if not re.search(r"[^\W\d_]", text):
+        return text
     return re.sub(r"\d+", "#", text.lower())
 
 
