@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # Advance widths (1/1000 em) of Helvetica, standing in for whatever face the PDF uses.
@@ -76,9 +77,13 @@ class Run:
     text: str
     order: int = 0  # position in the content stream
 
+    @cached_property
+    def width(self) -> float:
+        return text_width(self.text, self.size, self.bold)
+
     @property
     def end(self) -> float:
-        return self.x + text_width(self.text, self.size, self.bold)
+        return self.x + self.width
 
 
 @dataclass

@@ -147,6 +147,7 @@ def party_mentions(text: str, base: int = 0, doc=None) -> list[PartyMention]:
     from spacy.util import filter_spans
 
     doc = doc if doc is not None else nlp().make_doc(text)
+    source = doc.text  # Doc.text joins every token anew on each access: read it once
     spans = []
     for match_id, start, end in _matcher()(doc):
         span = doc[start:end]
@@ -174,7 +175,7 @@ def party_mentions(text: str, base: int = 0, doc=None) -> list[PartyMention]:
         start = tokens[0].idx
         end = tokens[-1].idx + len(tokens[-1].text)
         tag_end = span.end_char if party else end
-        name = doc.text[start:end]
+        name = source[start:end]
         out.append(PartyMention(name, party, base + start, base + end, base + tag_end, grupp))
     return out
 

@@ -251,10 +251,14 @@ def _read_html(data: bytes, limits: Limits) -> RawText:
 
 
 def _html_walk(node, out: list[str]) -> None:
-    """Flatten HTML to text: block elements on their own lines, table cells tab-separated."""
-    stack = [(node, False)]
+    """Flatten HTML to text: block elements on their own lines, table cells tab-separated.
+
+    Whitespace in text collapses as a browser collapses it (a newline in the page source is
+    no line break), except inside <pre>.
+    """
+    stack = [(node, False, False)]
     while stack:
-        current, closing = stack.pop()
+        current, closing, pre = stack.pop()
         tag = current.tag
         if closing:
             if tag in ("td", "th"):
@@ -263,16 +267,21 @@ def _html_walk(node, out: list[str]) -> None:
                 out.append("\n" if tag in ("tr", "br", "li") else "\n\n")
             continue
         if tag == "-text":
-            out.append(current.text(deep=False) or "")
+            text = current.text(deep=False) or ""
+            out.append(text if pre else _HTML_SPACE.sub(" ", text))
             continue
         if tag in _HTML_SKIP or tag == "-comment":
             continue
         if tag == "li":
             out.append("- ")
-        stack.append((current, True))
+        inner = pre or tag == "pre"
+        stack.append((current, True, pre))
         children = []
         child = current.child
         while child is not None:
             children.append(child)
             child = child.next
-        stack.extend((c, False) for c in reversed(children))
+        stack.extend((c, False, inner) for c in reversed(children))
+
+
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")

@@ -9,6 +9,7 @@ from pathlib import Path
 import docgen
 import pytest
 
+from ingest.normalize import normalize
 from ingest.readers import IngestError, Limits, read_file
 
 SAMPLE = docgen.SAMPLE_TEXT
@@ -109,6 +110,20 @@ def test_html_drops_script_and_style(tmp_path):
 def test_html_table_cells_are_tab_separated(tmp_path):
     path = docgen.write_html(SAMPLE, tmp_path / "protokoll.html")
     assert "Ledamöter\tGöran Gredfors (M) ordförande" in text_of(path)
+
+
+def test_html_source_newlines_are_no_line_breaks(tmp_path):
+    path = tmp_path / "protokoll.html"
+    path.write_text(
+        "<html><body><p>Jan Jönsson (L)<br>\nOrdförande</p>\n"
+        "<p>Ett stycke\n   som radbryts\ni källan.</p><pre>rad 1\nrad 2</pre></body></html>",
+        encoding="utf-8",
+    )
+    raw, _ = read_file(path)
+    text = normalize(raw).text
+    assert "Jan Jönsson (L)\nOrdförande\n" in text  # one line break, no blank line
+    assert "Ett stycke som radbryts i källan." in text
+    assert "rad 1\nrad 2" in text
 
 
 # --- broken and refused input ------------------------------------------------------------------
