@@ -227,8 +227,7 @@ def _unwrap(lines: list[_Line]) -> list[_Line]:
             and previous.text
             and text
             and (
-                last_visual >= full
-                or (text[:1].islower() and not _TERMINAL.search(previous.text))
+                last_visual >= full or (text[:1].islower() and not _TERMINAL.search(previous.text))
             )
             and "\t" not in previous.text
             and "\t" not in text
@@ -275,21 +274,22 @@ def _join_broken(lines: list[_Line], runs_on: list[str | None] | None = None) ->
             continue
         previous = out[-1] if out else None
         if (
-            previous is not None
-            and pending_blank
-            and len(previous.text) >= 40
-            and "\t" not in previous.text
-            and not _TERMINAL.search(previous.text)
-            and line.text[:1].islower()
-            and not _LIST_START.match(line.text)
-        ) or (
-            previous is not None
-            and re.search(r"[a-zåäö]-$", previous.text)
-            and line.text[:1].islower()
-            and not pending_blank
-        ) or (
-            previous is not None
-            and _runs_on(previous, line, runs_on)
+            (
+                previous is not None
+                and pending_blank
+                and len(previous.text) >= 40
+                and "\t" not in previous.text
+                and not _TERMINAL.search(previous.text)
+                and line.text[:1].islower()
+                and not _LIST_START.match(line.text)
+            )
+            or (
+                previous is not None
+                and re.search(r"[a-zåäö]-$", previous.text)
+                and line.text[:1].islower()
+                and not pending_blank
+            )
+            or (previous is not None and _runs_on(previous, line, runs_on))
         ):
             previous.text = join_words(previous.text, line.text)
             pending_blank = False

@@ -68,7 +68,11 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
 
     main = _document_date(own_dates, text)
     if hints.datum:
+        # The manifest's date is the document's date: it replaces the first part's own date
+        # (which inference would have made the document's) as well as the fallback.
         main = DateFact(hints.datum, "sammanträde", "manifest")
+        if own_dates:
+            own_dates[0] = main
     for part, date in zip(parts, own_dates, strict=True):
         chosen = date or main
         if chosen is not None:

@@ -143,9 +143,7 @@ def test_pdf_chunks_carry_page_numbers(store, files, prefix):
 @pytest.mark.parametrize("fmt", ["docx", "html"])
 def test_unpaged_formats_have_no_page_numbers(store, fmt):
     data, ids = store
-    rows = data.store.query(
-        "SELECT page FROM chunks WHERE document_id = ?", [ids[("000", fmt)]]
-    )
+    rows = data.store.query("SELECT page FROM chunks WHERE document_id = ?", [ids[("000", fmt)]])
     pages = {r["page"] for r in rows}
     assert pages == {None}
 

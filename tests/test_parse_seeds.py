@@ -246,9 +246,7 @@ def test_seed_004_utdrag_then_tjansteskrivelse_and_reports():
     document = parse_seed("004")
     types = [part.dokumenttyp for part in document.parts]
     assert types[0] == "protokollsutdrag"
-    assert [(p.paragraf, p.dnr) for p in document.parts[0].paragraphs] == [
-        ("72", ["SOCN/2023:98"])
-    ]
+    assert [(p.paragraf, p.dnr) for p in document.parts[0].paragraphs] == [("72", ["SOCN/2023:98"])]
     assert types[1] == "tjänsteskrivelse"
     assert "rapport" in types[2:]
     assert set(types[1:]) <= {"tjänsteskrivelse", "rapport", "bilaga"}
