@@ -304,12 +304,15 @@ def _join_broken(lines: list[_Line], runs_on: list[str | None] | None = None) ->
 def _runs_on(previous: _Line, line: _Line, runs_on: list[str | None] | None) -> bool:
     if not runs_on or line.page != previous.page + 1 or previous.page >= len(runs_on):
         return False
+    from .paragraphs import section_label
+
     continued = runs_on[previous.page]
     return (
         continued is not None
         and previous.text.endswith(clean_line(continued))
         and "\t" not in line.text
         and not _LIST_START.match(line.text)
+        and section_label(line.text) is None
     )
 
 

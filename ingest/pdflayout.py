@@ -125,7 +125,6 @@ class PageCollector:
 
     def __init__(self) -> None:
         self.runs: list[Run] = []
-        self.skipped_chars = 0
         self._bold: dict[int, bool] = {}
 
     def __call__(self, text: Any, cm: Any, tm: Any, font: Any, font_size: Any) -> None:
@@ -133,11 +132,9 @@ class PageCollector:
             return
         a, b, c, d, e, f = _multiply(tm, cm)
         if abs(b) > 1e-3 * abs(a) + 1e-6 or abs(c) > 1e-3 * abs(d) + 1e-6 or a <= 0 or d <= 0:
-            self.skipped_chars += len(str(text).strip())  # rotated or mirrored text
-            return
-        size = float(font_size or 0) * d
-        if size <= 0.5:
-            size = max(abs(d), 1.0) if float(font_size or 0) <= 0 else size
+            return  # rotated or mirrored text: the reader falls back to plain extraction
+        nominal = float(font_size or 0)
+        size = max(nominal * d if nominal > 0 else d, 1.0)  # "Tf 1" scaled by the matrix
         bold = self._is_bold(font)
         for offset, piece in enumerate(str(text).split("\n")):
             piece = piece.replace("\t", " ")

@@ -203,6 +203,30 @@ def test_sentence_broken_by_a_page_break_is_rejoined():
     assert out == [BODY, f"{first} {second}"]
 
 
+def test_paragraph_running_on_to_the_next_page_is_joined():
+    # A PDF reader saw the last line of page 1 reach the margin unfinished (`runs_on`), so
+    # the paragraph goes on at the top of page 2, even before a capital.
+    first = "Ordförande föreslår en propositionsordning där Leena Kumpulas (C), Johan"
+    pages = [f"{BODY}\n\n{first}\n\n1 (2)", "2 (2)\n\nGraff Anderssons (L) yrkande ställs mot."]
+    raw = RawText(pages=pages, paged=True, fmt="pdf", runs_on=[first, None])
+    assert normalize(raw).text.split("\n")[-1] == (
+        f"{first} Graff Anderssons (L) yrkande ställs mot."
+    )
+    raw = RawText(pages=pages, paged=True, fmt="pdf")  # without the reader's word: two lines
+    assert normalize(raw).text.split("\n")[-1] == "Graff Anderssons (L) yrkande ställs mot."
+
+
+def test_a_heading_at_the_top_of_the_next_page_is_not_joined():
+    first = "Socialnämnden har under året arbetat med ärendeuppföljningar och"
+    pages = [f"{BODY}\n\n{first}", "Beslut\n\n1. Rapporten godkänns."]
+    raw = RawText(pages=pages, paged=True, fmt="pdf", runs_on=[first, None])
+    assert lines_of(raw)[-3:] == [first, "Beslut", "1. Rapporten godkänns."]
+
+
+def lines_of(raw: RawText) -> list[str]:
+    return [line for line in normalize(raw).text.split("\n") if line]
+
+
 def test_finished_paragraphs_and_lists_are_not_joined():
     out = lines(
         f"{BODY}\n\nKommunstyrelsen ska informeras\n\n- förhandsbedömningar\n\n"
