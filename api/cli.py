@@ -97,6 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
     _threads(p)
     _common(p)
 
+    p = sub.add_parser("ask", help="answer a question with citations, or say it cannot")
+    p.add_argument("question")
+    _filters(p)
+    p.add_argument("--json", action="store_true", help="the answer object as JSON")
+    _threads(p)
+    _common(p)
+
+    p = sub.add_parser("serve", help="serve the JSON API and the web UI")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        help="allow this browser origin to call the API (repeatable; off by default)",
+    )
+    _threads(p)
+    _common(p)
+
     p = sub.add_parser("reindex", help="rebuild the BM25 and vector indexes from the store")
     p.add_argument("--embedder", help="switch embedder (re-embeds what is not cached)")
     p.add_argument("--quiet", action="store_true")
@@ -117,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         "documents": cmd_documents,
         "reindex": cmd_reindex,
         "search": cmd_search,
+        "ask": cmd_ask,
+        "serve": cmd_serve,
     }[args.command]
     try:
         return handler(args)
@@ -234,6 +255,45 @@ def _marked(result: dict) -> str:
         position = end
     out.append(text[position:])
     return " ".join("".join(out).split())
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from search.answer import Answerer
+    from search.hybrid import Searcher
+
+    data = _open(args, readonly=True)
+    answer = Answerer(Searcher(data)).ask(args.question, _filters_from(args))
+    if args.json:
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+        return 0
+    print(answer["answer"])
+    for citation in answer["citations"]:
+        place = " · ".join(
+            str(x)
+            for x in (
+                citation["kommun"],
+                citation["namnd"],
+                citation["datum"],
+                f"§ {citation['paragraf']}" if citation["paragraf"] else None,
+                citation["dnr"],
+            )
+            if x
+        )
+        page = f", s. {citation['page']}" if citation["page"] else ""
+        print(f"  [{citation['n']}] {place} – {citation['rubrik'] or ''}")
+        print(f"      {citation['source']}{page}, tecken {citation['start']}–{citation['end']}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    app = create_app(args.data_dir, cors_origins=args.cors_origin or None)
+    print(f"Nämndsök: http://{args.host}:{args.port}/  (API-dokumentation: /docs)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:

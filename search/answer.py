@@ -36,8 +36,11 @@ FUSION = "convex"
 SHORTLIST = 16  # sentences embedded per question (their vectors are cached)
 # Calibrated on tests/data/eval.jsonl (see BENCHMARKS.md): below this the best sentence is
 # too weak to quote.
-ABSTAIN_BELOW = 0.34
+ABSTAIN_BELOW = 0.37
 MAX_SENTENCES = 3
+# Sentence score weights: term overlap of the sentence and of its chunk, the chunk's
+# retrieval rank, and (for the shortlist) e5 similarity to the question.
+W_LEXICAL, W_CHUNK, W_PRIOR, W_DENSE = 0.4, 0.2, 0.2, 0.45
 
 _NUMBER_WORDS = (  # not "en"/"ett": as articles they are everywhere
     "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|fyrtio|"
@@ -47,15 +50,33 @@ _UNITS = (
     r"%|procent|kronor|kr\b|mnkr|tkr|miljoner|miljarder|st\b|stycken|ärenden|anmälningar|"
     r"beslut|personer|dagar|veckor|månader|timmar|platser|insatser|utförare|barn|utredningar"
 )
-_NUMBER_UNIT = re.compile(
-    rf"(?:\d[\d\s]*(?:,\d+)?|\b(?:{_NUMBER_WORDS})\b)\s*(?:\(\d+\)\s*)?(?:{_UNITS})",
+_NUMBER_UNIT = re.compile(  # "120 slumpvis utvalda ärenden": up to two words in between
+    rf"(?:\d[\d\s]*(?:,\d+)?|\b(?:{_NUMBER_WORDS})\b)\s*(?:\(\d+\)\s*)?"
+    rf"(?:[a-zåäö]+\s+){{0,2}}(?:{_UNITS})",
     re.IGNORECASE,
 )
+PARTIES = {
+    "socialdemokrat": "S",
+    "moderat": "M",
+    "sverigedemokrat": "SD",
+    "centerpartie": "C",
+    "centern": "C",
+    "vänsterpartie": "V",
+    "kristdemokrat": "KD",
+    "liberal": "L",
+    "miljöpartie": "MP",
+    "feministiskt initiativ": "F!",
+}
+_NEGATION = re.compile(r"\b(?:inte|ej|inga|ingen|inget)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(
     rf"(?<![\d-])\d{{1,3}}(?:[ \u00a0]?\d{{3}})*(?:,\d+)?(?![\d-])|\b(?:{_NUMBER_WORDS})\b",
     re.IGNORECASE,
 )
 _NAME_LINE = re.compile(r"^[A-ZÅÄÖÉ][\w'’-]+(?:\s+[A-ZÅÄÖÉ][\w'’-]+){1,3}$")
+# "Elisabeth Kántor förvaltningschef": a first and last name inside a line.
+_NAME_IN_TEXT = re.compile(
+    r"(?<=\s)[A-ZÅÄÖÉ][a-zåäöéüá]+(?:-[A-ZÅÄÖ][a-zåäö]+)? [A-ZÅÄÖÉ][a-zåäöéüá]+\b"
+)
 _DURATION = re.compile(
     rf"(?:\d+|\b(?:{_NUMBER_WORDS})\b)\s+(?:år|månader|månad|veckor|vecka|dagar|dag|timmar)\b",
     re.IGNORECASE,
@@ -79,7 +100,11 @@ _QUESTION_TYPES = [
         ),
     ),
     ("date", re.compile(r"^\s*när\b|\bvilket datum\b|\bvilken dag\b", re.I)),
-    ("decision", re.compile(r"\bbeslut(?:ade|ar|et|a)?\b|\bbeslöt\b|\bvad blev\b", re.I)),
+    ("list", re.compile(r"^\s*vilka\b", re.I)),
+    (
+        "decision",
+        re.compile(r"\bbeslut(?:ade|ar|et|a)?\b|\bbeslöt\b|\bvad blev\b|\bföreslå(?:r|s)?\b", re.I),
+    ),
 ]
 # Words that place a question in time; an answer should share one of them.
 _TEMPORAL = re.compile(
@@ -123,6 +148,7 @@ class Sentence:
     text: str
     score: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)
+    scored_text: str = ""  # what is compared with the question (a name with its role line)
 
 
 def question_type(question: str) -> str:
@@ -200,10 +226,21 @@ class Answerer:
     def _score(self, question: str, kind: str, chunks: list[dict[str, Any]]) -> list[Sentence]:
         analyzer = self.data.analyzer
         terms = [t for t in analyzer.query_terms(question) if t not in _GENERIC]
+        lowered_question = question.lower()
+        parties = {code for name, code in PARTIES.items() if name in lowered_question}
+        if parties:
+            # A party named in words is answered by "Name (V)" tags, not by the word itself.
+            party_words = {
+                stem(w)
+                for w in re.findall(r"\w+", lowered_question)
+                if any(w.startswith(name) for name in PARTIES)
+            }
+            terms = [t for t in terms if t not in party_words]
         weights = {t: self._idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         unknown = [t for t in terms if self._df(t) == 0 and len(t) >= 5 and ":" not in t]
         temporal = {m.lower() for m in _TEMPORAL.findall(question)}
+        years = set(re.findall(r"\b(?:19|20)\d{2}\b", question))
         # A kommun the corpus only mentions (not one it covers) must appear in the answer.
         covered = self._kommuner()
         temporal |= {
@@ -212,6 +249,7 @@ class Answerer:
             if KOMMUN_CANONICAL[m[1].lower()] not in covered
         }
         lookup = parse_query(question).is_lookup
+        negated = bool(_NEGATION.search(question))
         roles = [
             w
             for w in ("reserv", "yrka", "uttalande", "protokollsanteckning")
@@ -227,12 +265,16 @@ class Answerer:
             }
             chunk_lexical = sum(w * _match(t, chunk_terms) for t, w in weights.items()) / total
             exact = chunk["scores"]["exact"]
-            for start, end, text in sentences_of(chunk):
+            pieces = sentences_of(chunk)
+            for index, (start, end, text) in enumerate(pieces):
                 if len(text.split()) < 2 or _heading(text, chunk):
                     continue
-                found = {t.term for t in analyzer.tokens(text)}
+                scored = text
+                if kind == "person" and _NAME_LINE.match(text) and index + 1 < len(pieces):
+                    scored = f"{text} {pieces[index + 1][2]}"  # a name and its role line
+                found = {t.term for t in analyzer.tokens(scored)}
                 lexical = sum(w * _match(t, found) for t, w in weights.items()) / total
-                sentence = Sentence(chunk, rank, start, end, text)
+                sentence = Sentence(chunk, rank, start, end, text, scored_text=scored)
                 parts = {
                     "lexical": lexical,
                     "chunk": chunk_lexical,
@@ -242,12 +284,21 @@ class Answerer:
                 lowered = text.lower()
                 if roles and any(r in lowered for r in roles):
                     parts["role"] = 0.2
+                if negated and _NEGATION.search(text):
+                    parts["negation"] = 0.1
+                if parties and any(m.party in parties for m in party_mentions(text)):
+                    parts["party"] = 0.2  # "Vänsterpartiet" asked, "Name (V)" answers
+                said = set(re.findall(r"\b(?:19|20)\d{2}\b", text))
                 if temporal and any(t not in context for t in temporal):
                     parts["temporal"] = 1.0  # applied as a factor below
+                elif years and said and not said & years:
+                    parts["temporal"] = 1.0  # "maj 2022" does not answer "maj 2023"
                 if unknown:
                     parts["unknown"] = -0.1 * len(unknown)
                 if text.count("\t") >= 2:
                     parts["table"] = -0.1
+                if kind == "list" and parts["type"] == 0 and _introduces_list(sentence):
+                    parts["type"] = 0.2
                 sentence.parts = parts
                 sentence.score = (
                     0.4 * lexical
@@ -262,13 +313,13 @@ class Answerer:
                 sentences.append(sentence)
         sentences.sort(key=lambda s: -s.score)
         shortlist = sentences[:SHORTLIST]
-        similarities = self._similarities(question, [s.text for s in shortlist])
+        similarities = self._similarities(question, [s.scored_text or s.text for s in shortlist])
         for sentence, similarity in zip(shortlist, similarities, strict=True):
             dense = min(1.0, max(0.0, (similarity - 0.75) / 0.2))
             sentence.parts["dense"] = dense
             # The question names a year, month, quarter or place this text does not.
             factor = 0.7 if "temporal" in sentence.parts else 1.0
-            sentence.score = 0.55 * sentence.score + 0.45 * dense * factor
+            sentence.score = (1 - W_DENSE) * sentence.score + W_DENSE * dense * factor
         if kind in ("number", "duration", "date", "person") and not lookup:
             # The question asks for a number, a date or a person: a sentence without one
             # is unlikely to be the answer, however well it matches otherwise.
@@ -277,7 +328,7 @@ class Answerer:
                 if sentence.parts["type"] <= 0:
                     sentence.score *= factor
         for sentence in sentences[SHORTLIST:]:
-            sentence.score *= 0.55
+            sentence.score *= 1 - W_DENSE
         sentences.sort(key=lambda s: -s.score)
         return sentences
 
@@ -292,9 +343,14 @@ class Answerer:
         if kind == "person":
             if any(m.party for m in party_mentions(text)):
                 return 0.3
-            return 0.15 if party_mentions(text) or _NAME_LINE.match(text.strip()) else 0.0
+            named = party_mentions(text) or _NAME_LINE.match(text.strip())
+            return 0.15 if named or _NAME_IN_TEXT.search(text) else 0.0
         if kind == "date":
             return 0.2 if find_dates(text) else 0.0
+        if kind == "list":
+            # An enumeration answers "vilka …": several items, or a line opening a list.
+            items = len(re.findall(r"[,;]\s+\S", text)) + (" och " in text)
+            return 0.2 if items >= 3 or text.endswith(":") else 0.0
         if kind == "decision":
             return 0.15 if chunk["sektion"] in ("beslut", "förslag till beslut") else 0.0
         return 0.0
@@ -328,19 +384,18 @@ class Answerer:
         chosen = [best]
         if best.text.endswith(":") or _introduces_list(best):
             # "Revisionens rekommendationer till nämnden är:" -> quote the list it opens.
-            following = [
-                s
-                for s in candidates
-                if s.chunk["chunk_id"] == best.chunk["chunk_id"] and s.start > best.start
-            ]
-            chosen += sorted(following, key=lambda s: s.start)[: MAX_SENTENCES - 1]
-            return chosen
+            return chosen + self._list_after(best)[: MAX_SENTENCES - 1]
         for sentence in candidates[1:]:
             if len(chosen) >= MAX_SENTENCES:
                 break
             if any(_overlaps(sentence, c) or sentence.text == c.text for c in chosen):
                 continue
             same_chunk = sentence.chunk["chunk_id"] == best.chunk["chunk_id"]
+            # Quote one ärende: further sentences come from the same § (or part).
+            if sentence.chunk["paragraph_id"] != best.chunk["paragraph_id"]:
+                continue
+            if kind in ("number", "duration", "date", "person") and sentence.parts["type"] <= 0:
+                continue  # a further sentence must also hold what was asked for
             close = sentence.score >= 0.85 * best.score
             related = same_chunk and sentence.score >= 0.7 * best.score
             if close or (related and kind in ("decision", "person", "general")):
@@ -349,6 +404,34 @@ class Answerer:
         return sorted(
             chosen, key=lambda s: (s.chunk["chunk_id"] != best.chunk["chunk_id"], s.start)
         )
+
+    def _list_after(self, sentence: Sentence) -> list[Sentence]:
+        """The lines following a list-opening sentence, from its chunk or the next one of
+        the same § (a chunk may end right after the colon)."""
+        chunk = sentence.chunk
+        items = [
+            Sentence(chunk, sentence.rank, start, end, text, sentence.score)
+            for start, end, text in sentences_of(chunk)
+            if start > sentence.start
+        ]
+        if not items:
+            row = self.data.store.query(
+                """SELECT id FROM chunks WHERE paragraph_id = ? AND ordinal = ? + 1""",
+                [
+                    chunk["paragraph_id"],
+                    self.data.store.scalar(
+                        "SELECT ordinal FROM chunks WHERE id = ?", [chunk["chunk_id"]]
+                    ),
+                ],
+            )
+            if row:
+                nxt = self.searcher.present(parse_query(""), [Hit(row[0]["id"])], 1)
+                if nxt:
+                    items = [
+                        Sentence(nxt[0], sentence.rank, start, end, text, sentence.score)
+                        for start, end, text in sentences_of(nxt[0])
+                    ]
+        return items
 
     def _answer(self, question: str, kind: str, chosen: list[Sentence]) -> dict[str, Any]:
         citations = []

@@ -10,6 +10,7 @@ the same text (a § and its protokollsutdrag) are shown once, with the other pla
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +28,8 @@ RRF_K = 60
 CANDIDATES = 100
 CONVEX_ALPHA = 0.5
 RESULT_FIELDS = (
+    "paragraph_id",
+    "part_id",
     "kommun",
     "namnd",
     "datum",
@@ -77,6 +80,7 @@ class Searcher:
     def __init__(self, data: DataDir) -> None:
         self.data = data
         self._embed_lock = threading.Lock()
+        self._query_vectors: dict[str, np.ndarray] = {}  # small LRU-ish cache by text
 
     # --- retrievers ----------------------------------------------------------------------
 
@@ -91,7 +95,13 @@ class Searcher:
         if not self._has_vectors():
             return None
         with self._embed_lock:  # the C engine is not re-entrant
-            return self.data.embedder.queries([text])[0]
+            vector = self._query_vectors.get(text)
+            if vector is None:
+                vector = self.data.embedder.queries([text])[0]
+                self._query_vectors[text] = vector
+                if len(self._query_vectors) > 512:
+                    self._query_vectors.pop(next(iter(self._query_vectors)))
+            return vector
 
     def dense(
         self,
@@ -152,6 +162,7 @@ class Searcher:
         self, query: ParsedQuery, filters: Filters, limit: int, mode: str, fusion: str
     ) -> list[Hit]:
         """Fused candidate list (exact lookups first), before duplicate collapsing."""
+        self.data.refresh()
         k = max(CANDIDATES, limit * 5)
         first, rest = self.exact_lookup(query, filters)
         lexical = self.bm25(query, filters, k) if mode in ("hybrid", "bm25") else []
@@ -199,7 +210,9 @@ class Searcher:
                       ORDER BY c.datum IN ({",".join("?" * len(query.dates))}) DESC,
                                c.datum DESC, c.paragraph_id, c.ordinal"""
             params = [
-                query.paragraf, *params, *([query.kommun] if query.kommun else []),
+                query.paragraf,
+                *params,
+                *([query.kommun] if query.kommun else []),
                 *query.dates,
             ]
         first: dict[int, int] = {}
@@ -219,6 +232,35 @@ class Searcher:
             return 0, total
         missing = pending_count(self.data.store, name)
         return total - missing, missing
+
+    def facets(self, text: str, mode: str = "hybrid", depth: int = 200) -> dict[str, Any]:
+        """Where a query's best matches are: counts per kommun, nämnd, år and dokumenttyp
+        over the top `depth` distinct texts, before filters (so other choices show theirs)."""
+        hits = self.rank(parse_query(text), Filters(), depth, mode, "rrf")
+        ids = [h.chunk_id for h in hits[: depth * 2]]
+        counters: dict[str, Counter[str]] = {
+            "kommun": Counter(),
+            "namnd": Counter(),
+            "ar": Counter(),
+            "dokumenttyp": Counter(),
+        }
+        seen: set[int] = set()
+        rows = self._rows(ids)
+        for chunk_id in ids:
+            row = rows.get(chunk_id)
+            if row is None or row["dup_group"] in seen:
+                continue
+            seen.add(row["dup_group"])
+            counters["kommun"][row["kommun"] or "okänd"] += 1
+            counters["namnd"][row["namnd"] or "okänd"] += 1
+            counters["ar"][(row["datum"] or "okänt")[:4]] += 1
+            counters["dokumenttyp"][row["dokumenttyp"]] += 1
+            if len(seen) >= depth:
+                break
+        return {
+            name: [{"value": v, "count": c} for v, c in counter.most_common()]
+            for name, counter in counters.items()
+        }
 
     # --- presenting ----------------------------------------------------------------------
 

@@ -1,0 +1,184 @@
+"""The HTTP API and the web UI it serves, over one data directory.
+
+Every page of the UI is backed by a JSON endpoint (as in datasette): /api/search,
+/api/ask, /api/documents, /api/documents/{id}. Parameters are validated (422 with a clear
+message), limits are capped, unknown ids give 404, errors never leak stack traces or paths,
+and no parameter is ever used as a file path.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from index.bm25 import Filters
+from index.datadir import DataDir
+from search.answer import Answerer
+from search.documents import get_document, list_documents
+from search.hybrid import Searcher
+
+log = logging.getLogger("namnd.api")
+
+MAX_QUERY = 500
+MAX_LIMIT = 50
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class AskRequest(BaseModel):
+    q: str = Field(min_length=1, max_length=MAX_QUERY, description="Frågan")
+    kommun: str | None = Field(default=None, max_length=100)
+    namnd: str | None = Field(default=None, max_length=100)
+    dokumenttyp: str | None = Field(default=None, max_length=50)
+    datum_from: str | None = Field(default=None, alias="from", pattern=DATE_PATTERN)
+    datum_to: str | None = Field(default=None, alias="to", pattern=DATE_PATTERN)
+
+
+class Service:
+    """The search and answer machinery, opened once and shared by all requests."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data = DataDir(data_dir, readonly=True)
+        self.searcher = Searcher(self.data)
+        self.answerer = Answerer(self.searcher)
+
+    def close(self) -> None:
+        self.data.close()
+
+
+def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> FastAPI:
+    service = Service(data_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        service.close()
+
+    app = FastAPI(
+        title="Nämndsök",
+        description="Sök och frågor med källhänvisningar i kommunala nämndhandlingar.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"])
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "parameter": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                "message": e["msg"],
+            }
+            for e in error.errors()
+        ]
+        return JSONResponse(status_code=422, content={"detail": problems})
+
+    @app.exception_handler(ValueError)
+    async def value_error(request: Request, error: ValueError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(error)})
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> JSONResponse:
+        log.exception("internal error on %s", request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        store = service.data.store
+        embedded, missing = service.searcher.coverage()
+        return {
+            "status": "ok",
+            "documents": store.scalar("SELECT count(*) FROM documents"),
+            "chunks": embedded + missing,
+            "embedded": embedded,
+            "not_embedded": missing,
+        }
+
+    @app.get("/api/search")
+    def search(
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Sökfrågan")],
+        kommun: Annotated[str | None, Query(max_length=100)] = None,
+        namnd: Annotated[str | None, Query(max_length=100)] = None,
+        dokumenttyp: Annotated[str | None, Query(max_length=50)] = None,
+        sektion: Annotated[str | None, Query(max_length=50)] = None,
+        dnr: Annotated[str | None, Query(max_length=60)] = None,
+        datum_from: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
+        datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+        mode: Annotated[str, Query(pattern="^(hybrid|bm25|dense)$")] = "hybrid",
+        fusion: Annotated[str, Query(pattern="^(rrf|convex)$")] = "rrf",
+    ) -> dict[str, Any]:
+        filters = Filters(
+            kommun=kommun,
+            namnd=namnd,
+            dokumenttyp=dokumenttyp,
+            sektion=sektion,
+            datum_from=datum_from,
+            datum_to=datum_to,
+            dnr=dnr,
+        )
+        response = service.searcher.search(q, filters, limit=limit, mode=mode, fusion=fusion)
+        out = response.as_dict()
+        out["facets"] = service.searcher.facets(q, mode)
+        return out
+
+    @app.get("/api/ask")
+    def ask_get(
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Frågan")],
+        kommun: Annotated[str | None, Query(max_length=100)] = None,
+        namnd: Annotated[str | None, Query(max_length=100)] = None,
+        dokumenttyp: Annotated[str | None, Query(max_length=50)] = None,
+        datum_from: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
+        datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
+    ) -> dict[str, Any]:
+        filters = Filters(
+            kommun=kommun,
+            namnd=namnd,
+            dokumenttyp=dokumenttyp,
+            datum_from=datum_from,
+            datum_to=datum_to,
+        )
+        return service.answerer.ask(q, filters)
+
+    @app.post("/api/ask")
+    def ask_post(body: AskRequest) -> dict[str, Any]:
+        filters = Filters(
+            kommun=body.kommun,
+            namnd=body.namnd,
+            dokumenttyp=body.dokumenttyp,
+            datum_from=body.datum_from,
+            datum_to=body.datum_to,
+        )
+        return service.answerer.ask(body.q, filters)
+
+    @app.get("/api/documents")
+    def documents() -> dict[str, Any]:
+        items = list_documents(service.data.store)
+        return {"total": len(items), "documents": items}
+
+    @app.get("/api/documents/{document_id}")
+    def document(document_id: int) -> dict[str, Any]:
+        found = get_document(service.data.store, document_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no document {document_id}")
+        return found
+
+    static = resources.files("web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(str(static / "index.html"), media_type="text/html")
+
+    return app
