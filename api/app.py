@@ -25,7 +25,7 @@ from index.bm25 import Filters
 from index.datadir import DataDir
 from search.answer import Answerer
 from search.documents import get_document, list_documents
-from search.hybrid import Searcher
+from search.hybrid import DEFAULT_FUSION, Searcher
 
 log = logging.getLogger("namnd.api")
 
@@ -117,7 +117,7 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
         datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         mode: Annotated[str, Query(pattern="^(hybrid|bm25|dense)$")] = "hybrid",
-        fusion: Annotated[str, Query(pattern="^(rrf|convex)$")] = "rrf",
+        fusion: Annotated[str, Query(pattern="^(rrf|convex)$")] = DEFAULT_FUSION,
     ) -> dict[str, Any]:
         filters = Filters(
             kommun=kommun,

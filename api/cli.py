@@ -92,7 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(p)
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
-    p.add_argument("--fusion", choices=("rrf", "convex"), default="rrf")
+    p.add_argument(
+        "--fusion",
+        choices=("rrf", "convex"),
+        default="convex",
+        help="score fusion (convex won on the evaluation set; see BENCHMARKS.md)",
+    )
     p.add_argument("--json", action="store_true", help="result objects as JSON")
     _threads(p)
     _common(p)

@@ -31,8 +31,6 @@ from .query import parse_query
 
 NOT_FOUND = "Jag hittar inget svar på det i handlingarna."
 CANDIDATE_CHUNKS = 10
-# Convex fusion ranked the gold chunk higher than RRF on the evaluation set (BENCHMARKS.md).
-FUSION = "convex"
 SHORTLIST = 16  # sentences embedded per question (their vectors are cached)
 # Calibrated on tests/data/eval.jsonl (see BENCHMARKS.md): below this the best sentence is
 # too weak to quote.
@@ -210,7 +208,7 @@ class Answerer:
             found = self._lookup_answer(question, query, filters)
             if found is not None:
                 return found
-        response = self.searcher.search(question, filters, limit=CANDIDATE_CHUNKS, fusion=FUSION)
+        response = self.searcher.search(question, filters, limit=CANDIDATE_CHUNKS)
         if not response.results:
             return self._abstain(question, None)
         kind = question_type(question)
@@ -476,9 +474,7 @@ class Answerer:
         first, _ = self.searcher.exact_lookup(query, filters)
         if not first:
             return None
-        results = self.searcher.present(
-            query, self.searcher.rank(query, filters, 1, "bm25", "rrf")[:1], 1
-        )
+        results = self.searcher.present(query, [Hit(first[0], exact=True)], 1)
         if not results:
             return None
         chunk = results[0]

@@ -15,7 +15,7 @@ from typing import Any
 
 from index.store import Store
 
-from .hybrid import Searcher
+from .hybrid import DEFAULT_FUSION, Searcher
 
 
 @dataclass
@@ -81,7 +81,7 @@ class Metrics:
 
 
 def evaluate(
-    searcher: Searcher, questions: list[Question], mode: str, fusion: str = "rrf"
+    searcher: Searcher, questions: list[Question], mode: str, fusion: str = DEFAULT_FUSION
 ) -> tuple[Metrics, list[dict[str, Any]]]:
     """Metrics over the answerable questions, plus one row per question for inspection."""
     store = searcher.data.store
