@@ -222,6 +222,9 @@ def split_compound(word: str) -> tuple[str, ...]:
     words, names = _lexicon()
     if len(word) < MIN_COMPOUND or not words or not word.isalpha() or word in names:
         return ()
+    known = _final_ok(word, words)
+    if known and len(word) < 10:
+        return ()  # a short word the dictionary knows (yttrandet) is no compound
     best: tuple[str, ...] = ()
     for cut in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:cut], word[cut:]
@@ -238,6 +241,10 @@ def split_compound(word: str) -> tuple[str, ...]:
         # (utrednings|enheterna rather than utredning|senheterna).
         if not best or (len(candidate), -len(candidate[0])) < (len(best), -len(best[0])):
             best = candidate
-    if best and _final_ok(word, words) and min(len(m) for m in best) < 4:
-        return ()  # a known word splits only into solid members (not bes|lutade)
+    if known and not (
+        len(best) == 2 and best[0] in words and len(best[0]) >= 4 and len(best[1]) >= 5
+    ):
+        # A dictionary word splits only into two plain words: barn|familjer and
+        # social|nämnden, but not reserve|rade or skrift|liga.
+        return ()
     return best

@@ -34,6 +34,7 @@ class DataDir:
         self.store = Store(self.path, readonly=readonly)
         self._embedder_spec = embedder
         self.ann_threshold = ann_threshold
+        self._seen_generation = self.store.generation()
 
     def close(self) -> None:
         self.store.close()
@@ -71,6 +72,17 @@ class DataDir:
     @cached_property
     def vectors(self) -> VectorIndex:
         return VectorIndex(self.path, self.embedder.dim, ann_threshold=self.ann_threshold)
+
+    def refresh(self) -> None:
+        """Pick up what another process (an ingest) committed since we last looked."""
+        current = self.store.generation()
+        if current == self._seen_generation:
+            return
+        self._seen_generation = current
+        if "bm25" in self.__dict__:
+            self.bm25.index.reload()
+        if "vectors" in self.__dict__:
+            del self.__dict__["vectors"]  # reopened from disk on next use
 
     def vectors_remove(self, chunk_ids: list[int]) -> None:
         """Drop vectors of deleted chunks without loading the embedding model."""

@@ -136,4 +136,6 @@ def sync_vectors(store: Store, model: str, vectors: VectorIndex) -> tuple[int, i
         matrix = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
         vectors.add(np.asarray([r[0] for r in rows], dtype=np.int64), matrix)
     vectors.save()
+    if missing or orphans:
+        store.bump_generation()
     return len(missing), len(orphans)

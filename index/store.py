@@ -491,6 +491,17 @@ class Store:
     def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
+    def bump_generation(self) -> None:
+        """Tell readers (a running server) that the indexes changed on disk."""
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key)
+                   DO UPDATE SET value = CAST(value AS INTEGER) + 1"""
+            )
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)

@@ -210,6 +210,7 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
     data.bm25.commit()
     if old_chunks:
         data.vectors_remove(old_chunks)
+    data.store.bump_generation()
     result = FileResult(
         source=source,
         status="replaced" if existing is not None else "ingested",
