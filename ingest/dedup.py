@@ -38,11 +38,17 @@ def shingles(text: str) -> set[int]:
     }
 
 
+def _exact_key(text: str) -> str:
+    return f"x:{zlib.crc32(' '.join(_words(text)).encode()):08x}"
+
+
 def bands(text: str) -> list[str]:
-    """LSH band keys of a chunk text; empty for chunks too short to compare."""
+    """LSH band keys of a chunk text; a chunk too short for shingles gets one key for its
+    exact words, so identical short chunks ("Beslutet skickas till: Kommunstyrelsen") still
+    meet."""
     values = shingles(text)
     if not values:
-        return []
+        return [_exact_key(text)] if _words(text) else []
     x = np.fromiter(values, dtype=np.uint64)
     # (a*x + b) mod p per hash function; a*x may wrap at 2**64, which keeps it a fixed
     # pseudo-random permutation of the shingle hashes: all MinHash needs.
@@ -56,7 +62,7 @@ def is_duplicate(a: str, b: str) -> bool:
     entirely inside the other (chunk boundaries differ between two documents)."""
     sa, sb = shingles(a), shingles(b)
     if not sa or not sb:
-        return False
+        return bool(_words(a)) and _words(a) == _words(b)
     common = len(sa & sb)
     if common / len(sa | sb) >= THRESHOLD:
         return True
