@@ -202,7 +202,7 @@ def unit_persons(text: str, paragraph: Paragraph, known_parties: dict[str, str])
             role, detalj = _sentence_role(sentence, section.sektion)
             if role is None:
                 continue
-            for mention in party_mentions(sentence, offset):
+            for mention in _actors(party_mentions(sentence, offset), sentence, offset):
                 name = _strip_genitive(mention.name, known_parties)
                 party = mention.party or known_parties.get(name)
                 key = (name, role, offset)
@@ -222,6 +222,25 @@ def unit_persons(text: str, paragraph: Paragraph, known_parties: dict[str, str])
                     )
                 )
     return persons
+
+
+# The verb that says what the persons before it did ("Tony Meshko yrkar bifall till förslaget
+# att Leena Kumpula (C) väljs": Leena Kumpula is the object of the yrkande, not its maker).
+_ACTION = re.compile(
+    r"\b(?:yrka[rd]e?|reserver(?:ar|ade)|lämna[rd]e?|anmäl(?:er|de)|ställ(?:er|de) sig|"
+    r"instämm(?:er|de))\b",
+    re.IGNORECASE,
+)
+
+
+def _actors(mentions: list[PartyMention], sentence: str, offset: int) -> list[PartyMention]:
+    """The mentions that act in the sentence: those before its first action verb, when
+    there are any (otherwise all of them)."""
+    verb = _ACTION.search(sentence)
+    if verb is None:
+        return mentions
+    before = [m for m in mentions if m.start - offset < verb.start()]
+    return before or mentions
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, str]]:
