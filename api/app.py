@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from api.arenden import router as arenden_router
 from index.bm25 import Filters
 from index.datadir import DataDir
 from search.answer import Answerer
@@ -113,6 +114,9 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
         dokumenttyp: Annotated[str | None, Query(max_length=50)] = None,
         sektion: Annotated[str | None, Query(max_length=50)] = None,
         dnr: Annotated[str | None, Query(max_length=60)] = None,
+        roll: Annotated[str | None, Query(max_length=50)] = None,  # reservation, yrkande, …
+        parti: Annotated[str | None, Query(max_length=20)] = None,
+        ref: Annotated[str | None, Query(max_length=80)] = None,  # Ds 2023:17, 4 kap. 1 § SoL
         datum_from: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
         datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
@@ -127,6 +131,9 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
             datum_from=datum_from,
             datum_to=datum_to,
             dnr=dnr,
+            roll=roll,
+            parti=parti,
+            ref=ref,
         )
         response = service.searcher.search(q, filters, limit=limit, mode=mode, fusion=fusion)
         out = response.as_dict()
@@ -173,6 +180,8 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
         if found is None:
             raise HTTPException(status_code=404, detail=f"no document {document_id}")
         return found
+
+    app.include_router(arenden_router)
 
     static = resources.files("web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

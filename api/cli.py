@@ -41,6 +41,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dokumenttyp")
     parser.add_argument("--sektion")
     parser.add_argument("--dnr")
+    parser.add_argument("--roll", help="a person of the § had this role: reservation, yrkande, …")
+    parser.add_argument("--parti", help="… from this party (V, M, …)")
+    parser.add_argument("--ref", help="the § refers to this law or remiss: 'Ds 2023:17'")
     parser.add_argument("--from", dest="datum_from", metavar="YYYY-MM-DD")
     parser.add_argument("--to", dest="datum_to", metavar="YYYY-MM-DD")
 
@@ -61,6 +64,9 @@ def _filters_from(args: argparse.Namespace):
         datum_from=args.datum_from,
         datum_to=args.datum_to,
         dnr=args.dnr,
+        roll=args.roll,
+        parti=args.parti,
+        ref=args.ref,
     )
 
 
@@ -109,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     _threads(p)
     _common(p)
 
+    p = sub.add_parser("arenden", help="list ärenden, or find them by words or dnr")
+    p.add_argument("query", nargs="?")
+    p.add_argument("--kommun")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("arende", help="one ärende: timeline, evidence, audit trail, positions")
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
     p = sub.add_parser("serve", help="serve the JSON API and the web UI")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -148,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         "search": cmd_search,
         "ask": cmd_ask,
         "serve": cmd_serve,
+        "arenden": cmd_arenden,
+        "arende": cmd_arende,
         "bench": cmd_bench,
     }[args.command]
     try:
@@ -358,6 +378,47 @@ def cmd_documents(args: argparse.Namespace) -> int:
                 f"       § {paragraph['paragraf']:>4} {paragraph['rubrik'] or ''}"
                 f"{'  (' + dnr + ')' if dnr else ''}{also}"
             )
+    return 0
+
+
+def _arenden_data(args: argparse.Namespace):
+    from search.arenden import has_arenden
+
+    data = _open(args, readonly=True)
+    if not has_arenden(data.store):
+        raise ValueError("no ärenden in this data directory yet: run namnd ingest")
+    return data
+
+
+def cmd_arenden(args: argparse.Namespace) -> int:
+    from api.arenden_text import print_arenden
+    from search.arenden import list_arenden
+    from search.hybrid import Searcher
+
+    if args.limit < 1:
+        raise ValueError("--limit must be at least 1")
+    data = _arenden_data(args)
+    found = list_arenden(
+        data.store, args.query, searcher=Searcher(data), kommun=args.kommun, limit=args.limit
+    )
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        print_arenden(found)
+    return 0
+
+
+def cmd_arende(args: argparse.Namespace) -> int:
+    from api.arenden_text import print_arende
+    from search.arenden import get_arende
+
+    found = get_arende(_arenden_data(args).store, args.id)
+    if found is None:
+        raise ValueError(f"no ärende {args.id}")
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        print_arende(found)
     return 0
 
 

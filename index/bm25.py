@@ -16,6 +16,8 @@ from pathlib import Path
 
 import tantivy
 
+from ingest.patterns import reference_key
+
 from .analyzer import Analyzer, Token
 
 BM25_DIR = "bm25"
@@ -31,6 +33,9 @@ class Filters:
     datum_from: str | None = None  # ISO date, inclusive
     datum_to: str | None = None
     dnr: str | None = None
+    roll: str | None = None  # a person of the chunk's § had this role (reservation, yrkande, …)
+    parti: str | None = None  # … from this party (with `roll`: the same person)
+    ref: str | None = None  # the chunk's § refers to this law or remiss (Ds 2023:17)
 
     def empty(self) -> bool:
         return not any(vars(self).values())
@@ -48,6 +53,13 @@ class IndexedChunk:
     sektion: str
     datum: str | None
     dnr: list[str]
+    roller: tuple[str, ...] = ()  # "reservation", "reservation|v", "|v": persons of the §
+    refs: tuple[str, ...] = ()  # reference keys of the § ("ds2023:17")
+
+
+def person_terms(roll: str | None, parti: str | None) -> str:
+    """The `roller` term for a role and/or party filter (one person holds both)."""
+    return f"{(roll or '').strip().lower()}|{(parti or '').strip().lower()}".rstrip("|")
 
 
 def _schema() -> tantivy.Schema:
@@ -55,7 +67,7 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("chunk_id", stored=True, indexed=True, fast=True)
     builder.add_integer_field("document_id", indexed=True, fast=True)
     builder.add_text_field("body", tokenizer_name="whitespace", index_option="position")
-    for name in (*FILTER_FIELDS, "dnr"):
+    for name in (*FILTER_FIELDS, "dnr", "roller", "refs"):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("datum", indexed=True, fast=True)
     return builder.build()
@@ -71,7 +83,16 @@ class BM25Index:
         self.path.mkdir(parents=True, exist_ok=True)
         self.analyzer = analyzer
         self.schema = _schema()
-        self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        try:
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+            self.reset = False
+        except ValueError:
+            # Built with an older schema (before the role and reference fields): start over;
+            # the owner refills it from the store (DataDir.reconcile_bm25).
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=False)
+            self.reset = True
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()
 
@@ -128,6 +149,10 @@ class BM25Index:
                 doc.add_text(name, value)
         for dnr in chunk.dnr:
             doc.add_text("dnr", dnr)
+        for term in chunk.roller:
+            doc.add_text("roller", term)
+        for key in chunk.refs:
+            doc.add_text("refs", key)
         doc.add_integer("datum", _date_number(chunk.datum))
         return doc
 
@@ -185,6 +210,13 @@ class BM25Index:
                 queries.append(tantivy.Query.term_query(self.schema, name, value))
         if filters.dnr:
             queries.append(tantivy.Query.term_query(self.schema, "dnr", filters.dnr))
+        if filters.roll or filters.parti:
+            term = person_terms(filters.roll, filters.parti)
+            queries.append(tantivy.Query.term_query(self.schema, "roller", term))
+        if filters.ref:
+            queries.append(
+                tantivy.Query.term_query(self.schema, "refs", reference_key(filters.ref))
+            )
         if filters.datum_from or filters.datum_to:
             queries.append(
                 tantivy.Query.range_query(

@@ -12,13 +12,15 @@ from functools import cached_property
 from pathlib import Path
 
 from .analyzer import Analyzer
-from .bm25 import BM25Index, IndexedChunk
+from .bm25 import BM25Index, IndexedChunk, person_terms
 from .embed import place
 from .embedder import DEFAULT_SPEC, Embedder, load_embedder
 from .store import Store
 from .vectors import DEFAULT_ANN_THRESHOLD, VECTORS_FILE, VectorIndex
 
 DEFAULT_COMPOUNDS = "split"
+# The roles of persons in a § that search can filter on (`--roll`).
+ROLES = ("yrkande", "reservation", "särskilt uttalande", "protokollsanteckning")
 
 
 class DataDir:
@@ -63,7 +65,11 @@ class DataDir:
 
     @cached_property
     def bm25(self) -> BM25Index:
-        return BM25Index(self.path, self.analyzer)
+        index = BM25Index(self.path, self.analyzer)
+        if index.reset:  # an index from an older schema was dropped: refill it
+            self.__dict__["bm25"] = index
+            self.reconcile_bm25()
+        return index
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -106,8 +112,48 @@ class DataDir:
             batch = chunk_ids[start : start + 900]
             marks = ",".join("?" * len(batch))
             rows = self.store.query(f"SELECT * FROM chunks WHERE id IN ({marks})", batch)
-            out.extend(to_indexed(row) for row in rows)
+            roller, refs = self._paragraph_terms({row["paragraph_id"] for row in rows})
+            out.extend(
+                to_indexed(
+                    row,
+                    roller=roller.get(row["paragraph_id"], ()),
+                    refs=refs.get(row["paragraph_id"], ()),
+                )
+                for row in rows
+            )
         return out
+
+    def _paragraph_terms(
+        self, paragraph_ids: set[int]
+    ) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+        """Role/party terms (from the persons of each §) and reference keys per §."""
+        ids = sorted(paragraph_ids)
+        marks = ",".join("?" * len(ids))
+        roller: dict[int, set[str]] = {}
+        for row in self.store.query(
+            f"""SELECT paragraph_id, roll, party FROM persons
+                WHERE paragraph_id IN ({marks}) AND roll IN ({",".join("?" * len(ROLES))})""",
+            [*ids, *ROLES],
+        ):
+            terms = roller.setdefault(row["paragraph_id"], set())
+            terms.add(person_terms(row["roll"], None))
+            if row["party"]:
+                terms.add(person_terms(row["roll"], row["party"]))
+                terms.add(person_terms(None, row["party"]))
+        refs: dict[int, set[str]] = {}
+        try:
+            for row in self.store.query(
+                f"""SELECT paragraph_id, nyckel FROM paragraph_referenser
+                    WHERE paragraph_id IN ({marks})""",
+                ids,
+            ):
+                refs.setdefault(row["paragraph_id"], set()).add(row["nyckel"])
+        except sqlite3.OperationalError:  # a read-only store from before references
+            pass
+        return (
+            {k: tuple(sorted(v)) for k, v in roller.items()},
+            {k: tuple(sorted(v)) for k, v in refs.items()},
+        )
 
     def reconcile_bm25(self) -> tuple[int, int]:
         """Add chunks the BM25 index lacks, drop ones the store no longer has."""
@@ -122,7 +168,9 @@ class DataDir:
         return len(missing), len(orphans)
 
 
-def to_indexed(row: sqlite3.Row) -> IndexedChunk:
+def to_indexed(
+    row: sqlite3.Row, *, roller: tuple[str, ...] = (), refs: tuple[str, ...] = ()
+) -> IndexedChunk:
     return IndexedChunk(
         chunk_id=row["id"],
         document_id=row["document_id"],
@@ -134,4 +182,6 @@ def to_indexed(row: sqlite3.Row) -> IndexedChunk:
         sektion=row["sektion"],
         datum=row["datum"],
         dnr=[d for d in (row["dnr"] or "").split(", ") if d],
+        roller=roller,
+        refs=refs,
     )

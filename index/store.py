@@ -163,6 +163,100 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- Ärenden (ingest/arenden.py, ingest/links.py): units (§, and parts without §) linked into
+-- cases with the evidence for every link; kept current as documents come and go.
+CREATE TABLE IF NOT EXISTS arenden (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kommun TEXT,
+    rubrik TEXT,
+    dnr TEXT NOT NULL DEFAULT '[]',
+    forsta_datum TEXT,
+    senaste_datum TEXT,
+    antal INTEGER NOT NULL,
+    osakra INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS arende_units (
+    paragraph_id INTEGER PRIMARY KEY REFERENCES paragraphs(id) ON DELETE CASCADE,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    arende_id INTEGER,
+    kommun TEXT,
+    typ TEXT NOT NULL,
+    datum TEXT,
+    datum_typ TEXT,
+    datum_kalla TEXT,
+    titel TEXT,
+    titel_nyckel TEXT,
+    sakerhet TEXT,
+    konfidens REAL
+);
+CREATE INDEX IF NOT EXISTS arende_units_arende ON arende_units(arende_id);
+CREATE INDEX IF NOT EXISTS arende_units_kommun ON arende_units(kommun);
+
+CREATE TABLE IF NOT EXISTS arende_links (
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    other_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    regel TEXT NOT NULL,
+    varde TEXT NOT NULL,
+    konfidens REAL NOT NULL,
+    saker INTEGER NOT NULL,
+    start INTEGER,
+    end INTEGER,
+    PRIMARY KEY (paragraph_id, other_id, regel)
+);
+CREATE INDEX IF NOT EXISTS arende_links_other ON arende_links(other_id);
+
+CREATE TABLE IF NOT EXISTS hanvisningar (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    kommun TEXT,
+    typ TEXT NOT NULL,
+    text TEXT NOT NULL,
+    organ TEXT,
+    datum TEXT,
+    paragraf TEXT,
+    dnr TEXT,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    target_id INTEGER REFERENCES paragraphs(id) ON DELETE SET NULL,
+    samma_arende INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS hanvisningar_paragraph ON hanvisningar(paragraph_id);
+CREATE INDEX IF NOT EXISTS hanvisningar_target ON hanvisningar(target_id);
+
+CREATE TABLE IF NOT EXISTS rekommendationer (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    lista INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    inledning TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rekommendationer_paragraph ON rekommendationer(paragraph_id);
+
+-- Law and remiss references (Ds 2023:17, 4 kap. 1 § SoL) per chunk and per §.
+CREATE TABLE IF NOT EXISTS chunk_referenser (
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    referens TEXT NOT NULL,
+    nyckel TEXT NOT NULL,
+    antal INTEGER NOT NULL,
+    PRIMARY KEY (chunk_id, nyckel)
+);
+CREATE TABLE IF NOT EXISTS paragraph_referenser (
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    referens TEXT NOT NULL,
+    nyckel TEXT NOT NULL,
+    antal INTEGER NOT NULL,
+    PRIMARY KEY (paragraph_id, nyckel)
+);
+CREATE INDEX IF NOT EXISTS paragraph_referenser_nyckel ON paragraph_referenser(nyckel);
 """
 
 DB_NAME = "namnd.sqlite"

@@ -128,6 +128,12 @@ def find_references(text: str) -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
+def reference_key(reference: str) -> str:
+    """ "Ds 2023:17" -> "ds2023:17": a reference as indexed, filtered and stored as key (the
+    analyzer's exact `ref:` tokens have the same form)."""
+    return "".join(reference.split()).lower()
+
+
 # --- parties -----------------------------------------------------------------------------
 
 PARTY = re.compile(r"^(?:[A-ZÅÄÖ]{1,4}!?|[A-ZÅÄÖ][a-zåäö]{0,2}[A-ZÅÄÖ]{0,2})$")

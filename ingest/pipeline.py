@@ -17,9 +17,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from index.datadir import DataDir, to_indexed
+from index.datadir import DataDir
 from index.embed import passage_text, text_hash
 
+from . import arenden
 from .dedup import bands, is_duplicate
 from .manifest import Manifest
 from .model import ParsedDocument
@@ -138,6 +139,10 @@ def ingest_paths(
     summary = Summary()
     started = time.perf_counter()
     data.record_settings()
+    with data.store.transaction() as conn:
+        relinked = arenden.ensure_current(conn)
+    if relinked:
+        data.bm25.clear()  # the BM25 fields from persons and references change with it
     data.reconcile_bm25()
     bar = tqdm(files, unit="file", desc="ingest", disable=not progress)
     for path in bar:
@@ -190,7 +195,9 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
     parsed = prepared.parsed
     with data.store.transaction() as conn:
         old_chunks: list[int] = []
+        previous = None
         if existing is not None:
+            previous = arenden.before_delete(conn, existing["id"])
             old_chunks = data.store.delete_document(conn, existing["id"])
         document_id, chunk_ids = data.store.insert_document(
             conn,
@@ -205,8 +212,9 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
             embed_hashes=prepared.embed_hashes,
             same_text=is_duplicate,
         )
+        arenden.after_insert(conn, document_id, previous)
     data.bm25.delete(old_chunks)
-    data.bm25.add(to_indexed(row) for row in _chunk_rows(data, chunk_ids))
+    data.bm25.add(data.indexed_chunks(chunk_ids))
     data.bm25.commit()
     if old_chunks:
         data.vectors_remove(old_chunks)
@@ -220,15 +228,6 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
         chunks=len(chunk_ids),
     )
     return _done(data, result, started, prepared.content_hash)
-
-
-def _chunk_rows(data: DataDir, chunk_ids: list[int]):
-    if not chunk_ids:
-        return []
-    return data.store.query(
-        "SELECT * FROM chunks WHERE id BETWEEN ? AND ? ORDER BY id",
-        [min(chunk_ids), max(chunk_ids)],
-    )
 
 
 def _skip(

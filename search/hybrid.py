@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from index.bm25 import Filters
-from index.datadir import DataDir
+from index.datadir import ROLES, DataDir
 from index.embed import pending_count
-from ingest.patterns import normalize_dnr
+from ingest.patterns import normalize_dnr, reference_key
 
+from .arenden import arende_of, chunk_references
 from .query import ParsedQuery, parse_query
 from .snippets import make_snippet
 
@@ -247,9 +248,11 @@ class Searcher:
             "namnd": Counter(),
             "ar": Counter(),
             "dokumenttyp": Counter(),
+            "referenser": Counter(),
         }
         seen: set[int] = set()
         rows = self._rows(ids)
+        references = chunk_references(self.data.store, list(rows))
         for chunk_id in ids:
             row = rows.get(chunk_id)
             if row is None or row["dup_group"] in seen:
@@ -259,6 +262,7 @@ class Searcher:
             counters["namnd"][row["namnd"] or "okänd"] += 1
             counters["ar"][(row["datum"] or "okänt")[:4]] += 1
             counters["dokumenttyp"][row["dokumenttyp"]] += 1
+            counters["referenser"].update(references.get(chunk_id, ()))
             if len(seen) >= depth:
                 break
         return {
@@ -350,6 +354,7 @@ class Searcher:
             "exact": hit.exact,
         }
         result["other_places"] = others
+        result["arende_id"] = arende_of(self.data.store, row["paragraph_id"])
         return result
 
 
@@ -407,6 +412,25 @@ def filter_sql(filters: Filters) -> tuple[str, list[Any]]:
     if filters.dnr:
         clauses.append("c.paragraph_id IN (SELECT paragraph_id FROM paragraph_dnr WHERE dnr = ?)")
         params.append(normalize_dnr(filters.dnr))
+    if filters.roll or filters.parti:
+        # One person of the chunk's § holds both the role and the party (as in BM25).
+        person = [
+            "p.paragraph_id = c.paragraph_id",
+            f"p.roll IN ({','.join('?' * len(ROLES))})",
+        ]
+        params.extend(ROLES)
+        if filters.roll:
+            person.append("p.roll = ?")
+            params.append(filters.roll.strip().lower())
+        if filters.parti:
+            person.append("upper(p.party) = ?")
+            params.append(filters.parti.strip().upper())
+        clauses.append(f"EXISTS (SELECT 1 FROM persons p WHERE {' AND '.join(person)})")
+    if filters.ref:
+        clauses.append(
+            "c.paragraph_id IN (SELECT paragraph_id FROM paragraph_referenser WHERE nyckel = ?)"
+        )
+        params.append(reference_key(filters.ref))
     return " AND ".join(clauses), params
 
 

@@ -1,0 +1,103 @@
+"""HTTP endpoints for ärenden, §, positions and precedent (included by api/app.py).
+
+GET /api/arenden?q=&kommun=&limit=&offset=   search or list ärenden
+GET /api/arenden/{id}                         members, timeline, evidence, hänvisningar,
+                                              audit trail (recommendation ↔ answer passages
+                                              with document offsets), positions per §
+GET /api/paragrafer/{id}                      a § with positions, ärende id and references
+GET /api/paragrafer/{id}/liknande?dokumenttyp=&limit=   the nearest other §
+GET /api/chunks/{id}/liknande?dokumenttyp=&limit=       the same, for one chunk
+
+Unknown ids give 404, bad parameters 422 (with the app's validation handler).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+
+from search.arenden import get_arende, get_paragraf, has_arenden, list_arenden
+from search.precedent import liknande
+
+router = APIRouter(tags=["ärenden"])
+
+MAX_ID = 2**63 - 1
+MAX_LIMIT = 100
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Dokumenttyp = Annotated[str | None, Query(max_length=50, pattern=r"^[\wåäöÅÄÖ -]+$")]
+
+
+def _service(request: Request):
+    service = request.app.state.service
+    service.data.refresh()
+    if not has_arenden(service.data.store):
+        raise HTTPException(
+            status_code=503, detail="no ärenden in this data directory yet: run namnd ingest"
+        )
+    return service
+
+
+@router.get("/api/arenden")
+def arenden(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=500, description="Sökord eller dnr")] = None,
+    kommun: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    service = _service(request)
+    return list_arenden(
+        service.data.store,
+        q,
+        searcher=service.searcher,
+        kommun=kommun,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/api/arenden/{arende_id}")
+def arende(request: Request, arende_id: Id) -> dict[str, Any]:
+    found = get_arende(_service(request).data.store, arende_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no ärende {arende_id}")
+    return found
+
+
+@router.get("/api/paragrafer/{paragraph_id}")
+def paragraf(request: Request, paragraph_id: Id) -> dict[str, Any]:
+    found = get_paragraf(_service(request).data.store, paragraph_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no § {paragraph_id}")
+    return found
+
+
+@router.get("/api/paragrafer/{paragraph_id}/liknande")
+def paragraf_liknande(
+    request: Request,
+    paragraph_id: Id,
+    dokumenttyp: Dokumenttyp = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    found = liknande(
+        _service(request).searcher, paragraph_id=paragraph_id, dokumenttyp=dokumenttyp, limit=limit
+    )
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no § {paragraph_id}")
+    return found
+
+
+@router.get("/api/chunks/{chunk_id}/liknande")
+def chunk_liknande(
+    request: Request,
+    chunk_id: Id,
+    dokumenttyp: Dokumenttyp = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    found = liknande(
+        _service(request).searcher, chunk_id=chunk_id, dokumenttyp=dokumenttyp, limit=limit
+    )
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no chunk {chunk_id}")
+    return found

@@ -1,0 +1,136 @@
+"""The units of a stored document that can belong to an ärende, with their type and date.
+
+A unit is a § or a part without § (a tjänsteskrivelse, a revisionsrapport, a bilaga). The
+protokoll header zone and a kallelse's agenda are not units: they belong to every ärende
+of the meeting and to none.
+
+The timeline type says what a unit is in the life of an ärende: revisionsrapport, missiv
+(the revisorer's cover letter), anmälan, tjänsteskrivelse, svar, yttrande, beslut, bilaga,
+rapport, motion. `datum_kalla` says whether the unit's part states its date itself
+("egen") or inherits the document's date ("dokumentet"), so a timeline never presents an
+inherited date as the unit's own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+
+from .patterns import find_dates
+
+# Order of types on the same date: the rapport comes before its anmälan, the svar before
+# the beslut that adopts it.
+TYPE_ORDER = {
+    "revisionsrapport": 0,
+    "missiv": 1,
+    "bilaga": 2,
+    "rapport": 2,
+    "motion": 2,
+    "anmälan": 3,
+    "tjänsteskrivelse": 4,
+    "yttrande": 5,
+    "svar": 5,
+    "beslut": 6,
+}
+HEAD_TYPES = {
+    "revisionsrapport",
+    "missiv",
+    "anmälan",
+    "tjänsteskrivelse",
+    "yttrande",
+    "svar",
+    "beslut",
+}
+_MISSIV = re.compile(r"\bemotser\b|\bför revisorerna\b|\brevisorerna i \w+ kommun", re.I)
+
+
+@dataclass
+class Unit:
+    id: int
+    document_id: int
+    part_ordinal: int
+    ordinal: int
+    kommun: str | None
+    namnd: str | None
+    dokumenttyp: str  # the part's
+    paragraf: str | None
+    title: str | None
+    dnr: list[str]
+    start: int
+    end: int
+    datum: str | None
+    datum_typ: str | None
+    part_start: int
+    part_end: int
+    sections: list[dict]
+    member: bool  # False for a protokoll header zone or a kallelse's agenda
+    typ: str = ""
+    datum_kalla: str | None = None
+
+    @property
+    def is_paragraph(self) -> bool:
+        return self.paragraf is not None
+
+
+def document_units(conn: sqlite3.Connection, document_id: int, text: str) -> list[Unit]:
+    """The units of one stored document, in document order, typed and dated."""
+    rows = conn.execute(
+        """SELECT p.id, p.document_id, pa.ordinal AS part_ordinal, p.ordinal, p.paragraf,
+                  p.rubrik, p.dnr, p.start, p.end, p.sections, pa.dokumenttyp, pa.title,
+                  pa.namnd, pa.datum, pa.datum_typ, pa.start AS part_start,
+                  pa.end AS part_end, d.kommun
+           FROM paragraphs p JOIN parts pa ON pa.id = p.part_id
+           JOIN documents d ON d.id = p.document_id
+           WHERE p.document_id = ? ORDER BY pa.ordinal, p.ordinal""",
+        [document_id],
+    ).fetchall()
+    units = []
+    for row in rows:
+        zone = row["paragraf"] is None and row["dokumenttyp"] in ("protokoll", "protokollsutdrag")
+        unit = Unit(
+            id=row["id"],
+            document_id=row["document_id"],
+            part_ordinal=row["part_ordinal"],
+            ordinal=row["ordinal"],
+            kommun=row["kommun"],
+            namnd=row["namnd"],
+            dokumenttyp=row["dokumenttyp"],
+            paragraf=row["paragraf"],
+            title=row["rubrik"] or row["title"],
+            dnr=json.loads(row["dnr"]),
+            start=row["start"],
+            end=row["end"],
+            datum=row["datum"],
+            datum_typ=row["datum_typ"],
+            part_start=row["part_start"],
+            part_end=row["part_end"],
+            sections=json.loads(row["sections"]),
+            member=not zone and row["dokumenttyp"] != "kallelse",
+        )
+        unit.typ = unit_typ(unit, text[unit.start : unit.end])
+        unit.datum_kalla = _date_source(unit, text)
+        units.append(unit)
+    return units
+
+
+def unit_typ(unit: Unit, text: str) -> str:
+    title = (unit.title or "").strip()
+    if unit.is_paragraph:
+        return "anmälan" if re.match(r"anmälan\b", title, re.I) else "beslut"
+    if unit.dokumenttyp == "yttrande":
+        return "svar" if re.match(r"svar\b", title, re.I) else "yttrande"
+    if unit.dokumenttyp == "revisionsrapport":
+        return "missiv" if len(text) < 12_000 and _MISSIV.search(text) else "revisionsrapport"
+    if unit.dokumenttyp == "bilaga" and re.match(r"motion\b", title, re.I):
+        return "motion"
+    return unit.dokumenttyp
+
+
+def _date_source(unit: Unit, text: str) -> str | None:
+    """ "egen" when the unit's part states its date, "dokumentet" when it is inherited."""
+    if not unit.datum:
+        return None
+    stated = {iso for _, _, iso in find_dates(text[unit.part_start : unit.part_end])}
+    return "egen" if unit.datum in stated else "dokumentet"
