@@ -152,6 +152,8 @@ class Searcher:
         filters = filters or Filters()
         if filters.dnr:
             filters = replace(filters, dnr=normalize_dnr(filters.dnr))
+        if filters.roll and filters.roll.strip().lower() not in ROLES:
+            raise ValueError(f"unknown roll {filters.roll!r} (use {', '.join(ROLES)})")
         hits = self.rank(query, filters, limit, mode, fusion)
         results = self.present(query, hits, limit)
         embedded, missing = self.coverage()

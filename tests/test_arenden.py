@@ -562,6 +562,7 @@ def test_api_paragraf_and_search_results_link_to_their_arende(client, ingested):
         ("/api/arenden?limit=0", 422),
         ("/api/arenden?offset=-1", 422),
         (f"/api/arenden/{2**64}", 422),
+        ("/api/search?q=beslut&roll=ja", 422),
     ],
 )
 def test_api_unknown_ids_and_bad_parameters(client, path, status):

@@ -107,6 +107,13 @@ def test_role_filter_agrees_between_retrievers(ingested):
         assert lexical == everything & stored
 
 
+def test_an_unknown_role_is_refused(ingested, capsys):
+    with pytest.raises(ValueError, match="unknown roll 'reserverad'"):
+        Searcher(ingested).search("beslut", Filters(roll="reserverad"))
+    assert main(["search", "beslut", "--roll", "ja", "--data-dir", str(ingested.path)]) == 2
+    assert "unknown roll 'ja'" in capsys.readouterr().err
+
+
 def test_cli_search_with_role_and_party(ingested, capsys):
     code = main(
         [
