@@ -128,8 +128,10 @@ def sync_vectors(store: Store, model: str, vectors: VectorIndex) -> tuple[int, i
     for start in range(0, len(missing), 900):
         ids = missing[start : start + 900]
         marks = ",".join("?" * len(ids))
+        # CROSS JOIN keeps chunks (looked up by id) as the outer loop; left to itself SQLite
+        # scanned the whole embedding cache for every batch.
         rows = store.query(
-            f"""SELECT c.id, e.vector FROM chunks c JOIN embeddings e
+            f"""SELECT c.id, e.vector FROM chunks c CROSS JOIN embeddings e
                 ON e.model = ? AND e.hash = c.embed_hash WHERE c.id IN ({marks})""",
             [model, *ids],
         )

@@ -517,12 +517,19 @@ class Store:
 
         The share is measured on each side: how much of this §'s text is duplicated there.
         """
+        # Two index lookups joined by UNION: with `c.document_id = ? OR o.document_id = ?`
+        # SQLite scanned every stored chunk for every new document (quadratic ingest).
         rows = conn.execute(
-            """SELECT DISTINCT c.paragraph_id AS p, o.paragraph_id AS o, c.id AS chunk,
+            """SELECT c.paragraph_id AS p, o.paragraph_id AS o, c.id AS chunk,
                    length(c.text) AS size
                FROM chunks c JOIN chunks o
                  ON o.dup_group = c.dup_group AND o.paragraph_id != c.paragraph_id
-               WHERE c.document_id = ? OR o.document_id = ?""",
+               WHERE c.document_id = ?
+               UNION
+               SELECT c.paragraph_id, o.paragraph_id, c.id, length(c.text)
+               FROM chunks c JOIN chunks o
+                 ON o.dup_group = c.dup_group AND o.paragraph_id != c.paragraph_id
+               WHERE o.document_id = ?""",
             [document_id, document_id],
         ).fetchall()
         shared: dict[tuple[int, int], int] = {}
