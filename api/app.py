@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +34,26 @@ log = logging.getLogger("namnd.api")
 MAX_QUERY = 500
 MAX_LIMIT = 50
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
+def _problem(parameter: str, message: str) -> HTTPException:
+    return HTTPException(status_code=422, detail=[{"parameter": parameter, "message": message}])
+
+
+def check_params(q: str, datum_from: str | None, datum_to: str | None) -> None:
+    """What the declared constraints cannot say: a blank query, an impossible date
+    (2023-02-30 has the right shape), a range that ends before it starts."""
+    if not q.strip():
+        raise _problem("q", "The query is blank; type at least one word.")
+    for name, value in (("from", datum_from), ("to", datum_to)):
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise _problem(name, f"{value} is not a calendar date (YYYY-MM-DD).") from None
+    if datum_from and datum_to and datum_from > datum_to:
+        raise _problem("from", f"The range starts ({datum_from}) after it ends ({datum_to}).")
 
 
 class AskRequest(BaseModel):
@@ -123,6 +144,7 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
         mode: Annotated[str, Query(pattern="^(hybrid|bm25|dense)$")] = "hybrid",
         fusion: Annotated[str, Query(pattern="^(rrf|convex)$")] = DEFAULT_FUSION,
     ) -> dict[str, Any]:
+        check_params(q, datum_from, datum_to)
         filters = Filters(
             kommun=kommun,
             namnd=namnd,
@@ -149,6 +171,7 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
         datum_from: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
         datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
     ) -> dict[str, Any]:
+        check_params(q, datum_from, datum_to)
         filters = Filters(
             kommun=kommun,
             namnd=namnd,
@@ -160,6 +183,7 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
 
     @app.post("/api/ask")
     def ask_post(body: AskRequest) -> dict[str, Any]:
+        check_params(body.q, body.datum_from, body.datum_to)
         filters = Filters(
             kommun=body.kommun,
             namnd=body.namnd,
@@ -176,7 +200,9 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
 
     @app.get("/api/documents/{document_id}")
     def document(document_id: int) -> dict[str, Any]:
-        found = get_document(service.data.store, document_id)
+        found = None
+        if 0 < document_id <= MAX_ID:
+            found = get_document(service.data.store, document_id)
         if found is None:
             raise HTTPException(status_code=404, detail=f"no document {document_id}")
         return found
