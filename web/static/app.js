@@ -1,0 +1,898 @@
+// Nämndsök web UI: search, filters, answers with citations and a document view.
+// Plain ES modules, no build step. All state lives in the URL (shareable links; back and
+// forward work through history.pushState and popstate). Document text is untrusted and only
+// ever reaches the page as text nodes (see dom.js).
+
+import { ApiError, getJSON } from "./api.js";
+import { capitalize, clear, dotted, h, highlighted, offsetMapper } from "./dom.js";
+
+const SEARCH_KEYS = ["q", "mode", "kommun", "namnd", "ar", "dokumenttyp", "limit"];
+const DOC_KEYS = ["doc", "paragraf", "del", "chunk", "start", "end"];
+const FILTERS = [
+  ["kommun", "Kommun"],
+  ["namnd", "Nämnd"],
+  ["ar", "År"],
+  ["dokumenttyp", "Dokumenttyp"],
+];
+const UNKNOWN = new Set(["okänd", "okänt"]); // facet values that cannot be filtered on
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 50;
+const WIDE = "(min-width: 56rem)";
+
+const main = document.getElementById("main");
+const statusLine = document.getElementById("status");
+const form = document.getElementById("search-form");
+const input = document.getElementById("q");
+const submit = document.getElementById("submit");
+
+let renderCount = 0; // a newer render makes older, still loading ones drop their result
+
+// --- the URL -----------------------------------------------------------------------------
+
+function readState() {
+  const params = new URLSearchParams(location.search);
+  const state = {};
+  for (const key of [...SEARCH_KEYS, ...DOC_KEYS]) {
+    const value = params.get(key);
+    if (value !== null && value.trim() !== "") state[key] = value;
+  }
+  if (state.mode !== "fraga") delete state.mode;
+  return state;
+}
+
+/** A URL for `state` with the keys in a fixed order (so equal states give equal links). */
+function urlFor(state) {
+  const params = new URLSearchParams();
+  for (const key of [...SEARCH_KEYS, ...DOC_KEYS]) {
+    const value = state[key];
+    if (value !== null && value !== undefined && value !== "") params.set(key, value);
+  }
+  const query = params.toString();
+  return query ? `/?${query}` : "/";
+}
+
+function searchPart(state) {
+  const out = {};
+  for (const key of SEARCH_KEYS) if (state[key]) out[key] = state[key];
+  return out;
+}
+
+/** Link to a place in a document, keeping the search so "Tillbaka" can return to it. */
+function documentUrl(state, place) {
+  return urlFor({ ...searchPart(state), ...place });
+}
+
+function apiFilters(state) {
+  const out = { kommun: state.kommun, namnd: state.namnd, dokumenttyp: state.dokumenttyp };
+  if (state.ar && /^\d{4}$/.test(state.ar)) {
+    out.from = `${state.ar}-01-01`;
+    out.to = `${state.ar}-12-31`;
+  }
+  return out;
+}
+
+function navigate(url, { focus = "heading" } = {}) {
+  history.replaceState({ ...(history.state || {}), scrollY: window.scrollY }, "");
+  history.pushState({ focus }, "", url);
+  render({ focus });
+}
+
+window.addEventListener("popstate", () => render({ restore: true }));
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-route]");
+  if (!link || event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  navigate(link.getAttribute("href"), { focus: link.dataset.focus || "heading" });
+});
+
+function route(href, attrs, ...children) {
+  return h("a", { href, "data-route": true, ...attrs }, ...children);
+}
+
+// --- the search form -----------------------------------------------------------------------
+
+function syncForm(state) {
+  input.value = state.q || "";
+  const mode = state.mode === "fraga" ? "fraga" : "sok";
+  for (const radio of form.elements.mode) radio.checked = radio.value === mode;
+  submit.textContent = mode === "fraga" ? "Fråga" : "Sök";
+  input.placeholder = mode === "fraga" ? "Fråga, t.ex. Vem är ordförande?" : "Sök, t.ex. vräkning";
+}
+
+function formMode() {
+  return form.elements.mode.value === "fraga" ? "fraga" : undefined;
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const q = input.value.trim();
+  if (!q) {
+    input.focus();
+    return;
+  }
+  const state = readState();
+  // Focus stays in the search box (to refine the query); the status line announces the count.
+  navigate(urlFor({ ...searchPart(state), q, mode: formMode(), limit: undefined }), {
+    focus: "none",
+  });
+});
+
+form.addEventListener("change", (event) => {
+  if (event.target.name !== "mode") return;
+  const mode = formMode();
+  submit.textContent = mode ? "Fråga" : "Sök";
+  const state = readState();
+  const q = input.value.trim() || state.q;
+  if (q) navigate(urlFor({ ...searchPart(state), q, mode, limit: undefined }), { focus: "none" });
+  else syncForm({ mode });
+});
+
+document.addEventListener("keydown", (event) => {
+  const typing = event.target.closest("input, textarea, select, [contenteditable]");
+  if (event.key === "/" && !typing && !event.metaKey && !event.ctrlKey) {
+    event.preventDefault();
+    input.focus();
+    input.select();
+  }
+});
+
+// --- rendering -----------------------------------------------------------------------------
+
+async function render({ focus = "none", restore = false } = {}) {
+  const token = ++renderCount;
+  const state = readState();
+  syncForm(state);
+  main.classList.add("is-loading");
+  main.setAttribute("aria-busy", "true");
+  let view;
+  try {
+    if (state.doc) view = await documentView(state);
+    else if (state.q && state.mode === "fraga") view = await answerView(state);
+    else if (state.q) view = await searchView(state);
+    else view = await homeView();
+  } catch (error) {
+    view = errorView(error);
+  }
+  if (token !== renderCount) return; // a newer navigation took over
+  clear(main).append(view.node);
+  main.classList.remove("is-loading");
+  main.setAttribute("aria-busy", "false");
+  document.title = view.title ? `${view.title} – Nämndsök` : "Nämndsök";
+  statusLine.textContent = view.status || "";
+  const saved = restore && history.state && history.state.scrollY;
+  if (typeof saved === "number") {
+    window.scrollTo(0, saved);
+  } else if (view.target) {
+    view.target();
+  } else {
+    window.scrollTo(0, 0);
+  }
+  if (focus === "heading" && !view.target) {
+    const heading = main.querySelector("h1");
+    if (heading) heading.focus({ preventScroll: true });
+  }
+}
+
+function errorView(error) {
+  const message =
+    error instanceof ApiError ? error.message : "Något gick fel när sidan skulle visas.";
+  if (!(error instanceof ApiError)) console.error(error);
+  return {
+    title: "Fel",
+    status: message,
+    node: h(
+      "section",
+      { class: "view" },
+      h("h1", { tabindex: "-1" }, "Det gick inte"),
+      h("p", { class: "notice notice--error", role: "alert" }, message),
+      h("p", {}, route("/", {}, "Till startsidan")),
+    ),
+  };
+}
+
+// --- home ----------------------------------------------------------------------------------
+
+async function homeView() {
+  const [listing, health] = await Promise.all([
+    getJSON("/api/documents"),
+    getJSON("/health"),
+  ]);
+  const examples = [
+    ["vräkning av barnfamiljer", undefined],
+    ["SOCN/2023:82", undefined],
+    ["Hur många ansökningar om vräkning fick Kronofogden i Katrineholm 2022?", "fraga"],
+  ];
+  const node = h(
+    "section",
+    { class: "view home" },
+    h("h1", { tabindex: "-1" }, "Sök i kommunala nämndhandlingar"),
+    h(
+      "p",
+      { class: "lead" },
+      "Sök bland protokoll, kallelser, tjänsteskrivelser och rapporter, eller ställ en ",
+      "fråga. Svaren är ordagranna citat ur handlingarna med numrerade källor.",
+    ),
+    h(
+      "p",
+      { class: "examples" },
+      "Prova: ",
+      examples.map(([q, mode], i) => [
+        i ? ", " : "",
+        route(urlFor({ q, mode }), {}, mode ? `fråga ”${q}”` : `”${q}”`),
+      ]),
+    ),
+    notEmbeddedNotice(health.not_embedded, health.chunks),
+    h("h2", {}, `Handlingar (${listing.total})`),
+    listing.documents.length
+      ? h(
+          "ul",
+          { class: "doc-list" },
+          listing.documents.map((doc) =>
+            h(
+              "li",
+              { class: "card" },
+              h("p", { class: "meta" }, dotted(doc.kommun, doc.namnd, doc.datum)),
+              h(
+                "h3",
+                { class: "card__title" },
+                route(urlFor({ doc: doc.id }), {}, doc.title || doc.filename),
+              ),
+              h(
+                "p",
+                { class: "tags" },
+                tag(capitalize(doc.dokumenttyp)),
+                doc.paragrafer.length ? tag(`${doc.paragrafer.length} §`) : null,
+                doc.parts.length > 1 ? tag(`${doc.parts.length} delar`) : null,
+                h("span", { class: "source" }, doc.filename),
+              ),
+            ),
+          ),
+        )
+      : h("p", {}, "Inga handlingar är inlästa än. Läs in några med namnd ingest."),
+  );
+  return { node, title: null, status: "" };
+}
+
+function notEmbeddedNotice(missing, total) {
+  if (!missing) return null;
+  return h(
+    "p",
+    { class: "notice" },
+    h("strong", {}, "Obs: "),
+    `${missing} av ${total} textavsnitt är inte inbäddade än, så den semantiska sökningen `,
+    "täcker bara resten (kör namnd embed).",
+  );
+}
+
+// --- search --------------------------------------------------------------------------------
+
+async function searchView(state) {
+  const limit = Math.min(Math.max(parseInt(state.limit, 10) || DEFAULT_LIMIT, 1), MAX_LIMIT);
+  const response = await getJSON("/api/search", {
+    q: state.q,
+    ...apiFilters(state),
+    limit,
+  });
+  const count = response.results.length;
+  const heading = count
+    ? `${count} ${count === 1 ? "träff" : "träffar"} för ”${state.q}”`
+    : `Inga träffar för ”${state.q}”`;
+  const results = h(
+    "section",
+    { class: "results", "aria-labelledby": "results-title" },
+    h("h1", { id: "results-title", tabindex: "-1" }, heading),
+    activeFilters(state),
+    notes(response),
+    count
+      ? h(
+          "ol",
+          { class: "result-list" },
+          response.results.map((r) => h("li", {}, resultCard(state, r))),
+        )
+      : h(
+          "div",
+          { class: "empty" },
+          h("p", {}, "Inga träffar. Prova andra eller färre ord", hasFilters(state) ? "," : "."),
+          hasFilters(state)
+            ? h("p", {}, "eller ", route(urlFor(clearFilters(state)), {}, "ta bort filtren"), ".")
+            : null,
+        ),
+    count === limit && limit < MAX_LIMIT
+      ? h("p", { class: "more" }, route(urlFor({ ...state, limit: MAX_LIMIT }), {
+          "data-focus": "none",
+        }, "Visa fler träffar"))
+      : null,
+    count
+      ? h(
+          "p",
+          { class: "switch-mode" },
+          route(urlFor({ ...searchPart(state), mode: "fraga", limit: undefined }), {},
+            `Ställ ”${state.q}” som fråga i stället`),
+        )
+      : null,
+  );
+  const node = h(
+    "div",
+    { class: "view search-layout" },
+    facetPanel(state, response.facets),
+    results,
+  );
+  return { node, title: state.q, status: heading };
+}
+
+function hasFilters(state) {
+  return FILTERS.some(([key]) => state[key]);
+}
+
+function clearFilters(state) {
+  const out = { ...searchPart(state) };
+  for (const [key] of FILTERS) delete out[key];
+  delete out.limit;
+  return out;
+}
+
+function toggled(state, key, value) {
+  const out = { ...searchPart(state), limit: undefined };
+  out[key] = state[key] === value ? undefined : value;
+  return out;
+}
+
+function facetLabel(key, value) {
+  return key === "dokumenttyp" ? capitalize(value) : value;
+}
+
+function facetPanel(state, facets) {
+  const groups = FILTERS.map(([key, label]) => {
+    const values = [...((facets && facets[key]) || [])];
+    if (state[key] && !values.some((v) => v.value === state[key])) {
+      values.unshift({ value: state[key], count: null }); // chosen in a shared link
+    }
+    if (!values.length) return null;
+    return h(
+      "section",
+      { class: "facet", "aria-labelledby": `facet-${key}` },
+      h("h3", { id: `facet-${key}` }, label),
+      h(
+        "ul",
+        {},
+        values.map(({ value, count }) => {
+          const chosen = state[key] === value;
+          const content = [
+            h("span", { class: "facet__value" }, facetLabel(key, value)),
+            h("span", { class: "facet__count" }, count === null ? "–" : String(count)),
+          ];
+          if (UNKNOWN.has(value) && !chosen) {
+            return h("li", {}, h("span", { class: "facet__item is-disabled" }, content));
+          }
+          return h(
+            "li",
+            {},
+            route(urlFor(toggled(state, key, value)), {
+              class: "facet__item",
+              "aria-current": chosen ? "true" : null,
+              "aria-label": chosen
+                ? `${label}: ${facetLabel(key, value)}, valt. Ta bort filtret`
+                : `${label}: ${facetLabel(key, value)}, ${count ?? "okänt antal"} träffar`,
+              "data-facet": key,
+              "data-value": value,
+            }, content),
+          );
+        }),
+      ),
+    );
+  });
+  const open = window.matchMedia(WIDE).matches || undefined;
+  return h(
+    "aside",
+    { class: "filters", "aria-label": "Filtrera" },
+    h(
+      "details",
+      { class: "filters__box", open },
+      h("summary", {}, h("h2", {}, "Filtrera"), hasFilters(state) ? h("span", {
+        class: "filters__active-count",
+      }, chosenCount(state)) : null),
+      h("p", { class: "filters__hint" }, "Antal bland de bästa träffarna för sökningen."),
+      groups,
+    ),
+  );
+}
+
+function chosenCount(state) {
+  const n = FILTERS.filter(([key]) => state[key]).length;
+  return n === 1 ? "1 valt" : `${n} valda`;
+}
+
+function activeFilters(state) {
+  const chosen = FILTERS.filter(([key]) => state[key]);
+  if (!chosen.length) return null;
+  return h(
+    "div",
+    { class: "chips" },
+    h("span", { class: "chips__label" }, "Filter:"),
+    chosen.map(([key, label]) =>
+      route(urlFor(toggled(state, key, state[key])), {
+        class: "chip",
+        "aria-label": `Ta bort filtret ${label}: ${facetLabel(key, state[key])}`,
+      }, `${label}: ${facetLabel(key, state[key])}`, h("span", { "aria-hidden": "true" }, " ✕")),
+    ),
+    chosen.length > 1 ? route(urlFor(clearFilters(state)), { class: "chips__clear" }, "Rensa alla") : null,
+  );
+}
+
+function notes(response) {
+  const lines = response.notes || [];
+  if (!lines.length && !response.not_embedded) return null;
+  return h(
+    "div",
+    { class: "notice", role: "note" },
+    response.not_embedded && response.mode !== "bm25"
+      ? h(
+          "p",
+          {},
+          h("strong", {}, "Obs: "),
+          `${response.not_embedded} av ${response.embedded + response.not_embedded} `,
+          "textavsnitt är inte inbäddade än; den semantiska delen av sökningen täcker bara ",
+          "resten.",
+        )
+      : null,
+    lines.map((line) => h("p", { class: "notice__detail", lang: "en" }, line)),
+  );
+}
+
+function tag(text, extra = "") {
+  return h("span", { class: `tag ${extra}`.trim() }, text);
+}
+
+function paragrafLabel(paragraf) {
+  return paragraf ? `§ ${paragraf}` : null;
+}
+
+function resultCard(state, r) {
+  const place = documentUrl(state, { doc: r.document_id, chunk: r.chunk_id });
+  const title = r.rubrik || `${capitalize(r.dokumenttyp)} ${r.datum || ""}`.trim();
+  return h(
+    "article",
+    { class: "card result", "data-chunk": r.chunk_id, "data-kommun": r.kommun || "" },
+    h("p", { class: "meta" }, dotted(r.kommun, r.namnd, r.datum, paragrafLabel(r.paragraf), r.dnr)),
+    h("h2", { class: "card__title" }, route(place, { "data-focus": "target" }, title)),
+    h("p", { class: "snippet" }, highlighted(r.snippet, r.highlights)),
+    h(
+      "p",
+      { class: "tags" },
+      r.scores && r.scores.exact ? tag("Exakt träff", "tag--exact") : null,
+      tag(capitalize(r.dokumenttyp)),
+      r.sektion ? tag(capitalize(r.sektion), "tag--quiet") : null,
+      r.page ? tag(`s. ${r.page}`, "tag--quiet") : null,
+      h("span", { class: "source" }, r.source),
+    ),
+    r.other_places && r.other_places.length
+      ? h(
+          "div",
+          { class: "also" },
+          h("span", { class: "also__label" }, "Även i:"),
+          h(
+            "ul",
+            {},
+            r.other_places.map((o) =>
+              h(
+                "li",
+                {},
+                route(
+                  documentUrl(state, { doc: o.document_id, chunk: o.chunk_id }),
+                  { "data-focus": "target" },
+                  dotted(capitalize(o.dokumenttyp), o.datum, paragrafLabel(o.paragraf)),
+                ),
+                " ",
+                h("span", { class: "source" }, o.source),
+              ),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+// --- answers -------------------------------------------------------------------------------
+
+async function answerView(state) {
+  const answer = await getJSON("/api/ask", { q: state.q, ...apiFilters(state) });
+  const citations = new Map(answer.citations.map((c) => [String(c.n), c]));
+  const citeUrl = (c) =>
+    documentUrl(state, { doc: c.document_id, chunk: c.chunk_id, start: c.start, end: c.end });
+  const answerText = h("p", { class: "answer__text" });
+  if (answer.abstained) {
+    answerText.append(answer.answer);
+  } else {
+    // "Citat ett. [1] Citat två. [2]": text as text, each [n] as a link to its place.
+    const pieces = answer.answer.split(/(\[\d+\])/);
+    for (const piece of pieces) {
+      const match = /^\[(\d+)\]$/.exec(piece);
+      const citation = match && citations.get(match[1]);
+      if (citation) {
+        answerText.append(
+          h("sup", {}, route(citeUrl(citation), {
+            class: "cite",
+            "data-focus": "target",
+            "aria-label": `Källa ${citation.n}`,
+          }, `[${citation.n}]`)),
+        );
+      } else {
+        answerText.append(piece);
+      }
+    }
+  }
+  const node = h(
+    "section",
+    { class: "view answer-view", "aria-labelledby": "answer-title" },
+    h("p", { class: "question-label" }, "Fråga"),
+    h("h1", { id: "answer-title", tabindex: "-1" }, state.q),
+    activeFilters(state),
+    h(
+      "div",
+      { class: `answer ${answer.abstained ? "answer--none" : ""}`.trim() },
+      h("h2", { class: "answer__label" }, "Svar"),
+      answerText,
+    ),
+    answer.citations.length
+      ? h(
+          "section",
+          { class: "sources", "aria-labelledby": "sources-title" },
+          h("h2", { id: "sources-title" }, "Källor"),
+          h(
+            "ol",
+            {},
+            answer.citations.map((c) =>
+              h(
+                "li",
+                { id: `kalla-${c.n}`, class: "source-item" },
+                h("span", { class: "source-item__n", "aria-hidden": "true" }, String(c.n)),
+                h(
+                  "div",
+                  {},
+                  h("blockquote", {}, c.quote),
+                  h(
+                    "p",
+                    { class: "meta" },
+                    dotted(c.kommun, c.namnd, c.datum, paragrafLabel(c.paragraf), c.dnr),
+                  ),
+                  c.rubrik ? h("p", { class: "source-item__rubrik" }, c.rubrik) : null,
+                  h(
+                    "p",
+                    { class: "tags" },
+                    tag(capitalize(c.dokumenttyp)),
+                    c.sektion ? tag(capitalize(c.sektion), "tag--quiet") : null,
+                    c.page ? tag(`s. ${c.page}`, "tag--quiet") : null,
+                    h("span", { class: "source" }, c.source),
+                  ),
+                  h(
+                    "p",
+                    {},
+                    route(citeUrl(c), { class: "source-item__link", "data-focus": "target" },
+                      "Visa i handlingen"),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
+    h(
+      "p",
+      { class: "switch-mode" },
+      route(urlFor({ ...searchPart(state), mode: undefined }), {}, `Sök efter ”${state.q}” i stället`),
+    ),
+  );
+  return {
+    node,
+    title: state.q,
+    status: answer.abstained ? answer.answer : `Svar med ${answer.citations.length} källor`,
+  };
+}
+
+// --- the document view ---------------------------------------------------------------------
+
+async function documentView(state) {
+  const id = /^\d+$/.test(state.doc) ? state.doc : "0";
+  const doc = await getJSON(`/api/documents/${id}`);
+  const text = doc.text || "";
+  const chunks = [...(doc.chunks || [])].sort((a, b) => a.start - b.start);
+  const paragrafer = doc.paragrafer || [];
+  const parts = doc.parts || [];
+
+  // What the URL points at: a cited sentence, a chunk, a § or a part.
+  const start = numberOr(state.start);
+  const end = numberOr(state.end);
+  const sentence = start !== null && end !== null && end > start ? [start, end] : null;
+  let hitChunk = chunks.find((c) => String(c.id) === state.chunk) || null;
+  if (!hitChunk && sentence) hitChunk = chunks.find((c) => c.start <= start && start < c.end);
+  const paragraf = state.paragraf ? paragrafer.find((p) => p.paragraf === state.paragraf) : null;
+  const part = state.del ? parts.find((p) => String(p.id) === state.del) : null;
+  const focusOffset = sentence ? start : hitChunk ? hitChunk.start : paragraf ? paragraf.start
+    : part ? part.start : null;
+  const currentPar = focusOffset === null ? null
+    : paragrafer.find((p) => p.start <= focusOffset && focusOffset < p.end) || null;
+  const currentPart = focusOffset === null ? null
+    : part || parts.find((p) => p.start <= focusOffset && focusOffset < p.end) || null;
+  const focusParagraph = paragraf && !hitChunk ? paragraf : null;
+
+  const body = documentText(text, chunks, {
+    hitChunk,
+    sentence,
+    focusParagraph,
+    anchors: [
+      ...paragrafer.map((p) => ({ offset: p.start, id: `par-${p.id}` })),
+      ...(parts.length > 1 ? parts.map((p) => ({ offset: p.start, id: `del-${p.id}` })) : []),
+      ...pageMarks(doc.page_starts),
+    ],
+  });
+
+  const back = state.q
+    ? route(urlFor(searchPart(state)), { class: "back" },
+      state.mode === "fraga" ? "← Tillbaka till svaret" : "← Tillbaka till träffarna")
+    : route("/", { class: "back" }, "← Alla handlingar");
+
+  const node = h(
+    "div",
+    { class: "view document-view" },
+    h("p", {}, back),
+    h(
+      "header",
+      { class: "doc-header" },
+      h("p", { class: "meta" }, dotted(doc.kommun, doc.namnd, doc.datum, capitalize(doc.dokumenttyp))),
+      h("h1", { tabindex: "-1" }, doc.title || doc.filename),
+      documentFacts(doc),
+      presence(doc.narvarande || []),
+    ),
+    h(
+      "div",
+      { class: "doc-layout" },
+      documentNav(state, doc, paragrafer, parts, currentPar, currentPart),
+      h("article", { class: "doc-text", "aria-label": "Handlingens text" }, body),
+    ),
+  );
+
+  const target = () => {
+    const el =
+      (sentence && main.querySelector("mark.cite-mark")) ||
+      (hitChunk && main.querySelector(`#chunk-${hitChunk.id}`)) ||
+      (paragraf && main.querySelector(`#par-${paragraf.id}`)) ||
+      (part && main.querySelector(`#del-${part.id}`)) ||
+      null;
+    if (!el) {
+      window.scrollTo(0, 0);
+      main.querySelector("h1").focus({ preventScroll: true });
+      return;
+    }
+    const block = el.closest(".chunk, .gap") || el;
+    block.setAttribute("tabindex", "-1");
+    block.focus({ preventScroll: true });
+    el.scrollIntoView({ block: sentence || hitChunk ? "center" : "start" });
+    revealInNav();
+  };
+  const where = sentence ? "det citerade stycket" : hitChunk ? "träffen"
+    : paragraf ? `§ ${paragraf.paragraf}` : null;
+  return {
+    node,
+    title: doc.title || doc.filename,
+    status: where ? `Handlingen visas vid ${where}.` : "Handlingen visas.",
+    target,
+  };
+}
+
+/** Scroll the § list (not the page) so that the current § is in it. */
+function revealInNav() {
+  const nav = main.querySelector(".doc-nav");
+  const current = nav && nav.querySelector('[aria-current="location"]');
+  if (!current || nav.scrollHeight <= nav.clientHeight) return;
+  const top = current.getBoundingClientRect().top - nav.getBoundingClientRect().top + nav.scrollTop;
+  if (top < nav.scrollTop || top + current.offsetHeight > nav.scrollTop + nav.clientHeight) {
+    nav.scrollTop = Math.max(0, top - nav.clientHeight / 3);
+  }
+}
+
+function numberOr(value) {
+  return value !== undefined && /^\d+$/.test(value) ? parseInt(value, 10) : null;
+}
+
+function pageMarks(pageStarts) {
+  if (!pageStarts || pageStarts.length < 2) return [];
+  const byOffset = new Map();
+  pageStarts.forEach((offset, i) => byOffset.set(offset, i + 1)); // empty pages: the last
+  return [...byOffset].map(([offset, page]) => ({ offset, page }));
+}
+
+function documentFacts(doc) {
+  const rows = [
+    ["Datum", doc.datum ? dotted(doc.datum, doc.datum_typ) : null],
+    ["Paragrafer", doc.paragraf_range],
+    ["Ordförande", doc.ordforande],
+    ["Justerare", (doc.justerare || []).join(", ")],
+    ["Fil", doc.filename],
+  ].filter(([, value]) => value);
+  const url = safeUrl(doc.source_url);
+  return h(
+    "dl",
+    { class: "facts" },
+    rows.map(([label, value]) => h("div", {}, h("dt", {}, label), h("dd", {}, value))),
+    url
+      ? h("div", {}, h("dt", {}, "Källa"), h("dd", {}, h("a", {
+          href: url,
+          rel: "noopener noreferrer nofollow",
+        }, url)))
+      : null,
+  );
+}
+
+/** Only http(s) links from the data become links (never javascript: or data:). */
+function safeUrl(value) {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function presence(people) {
+  if (!people.length) return null;
+  return h(
+    "details",
+    { class: "presence" },
+    h("summary", {}, `Närvarande (${people.length})`),
+    h(
+      "ul",
+      {},
+      people.map((p) =>
+        h(
+          "li",
+          {},
+          p.name,
+          p.party ? ` (${p.party})` : "",
+          h("span", { class: "presence__role" }, dotted(p.roll, p.detalj) ? `, ${dotted(p.roll, p.detalj)}` : ""),
+        ),
+      ),
+    ),
+  );
+}
+
+function documentNav(state, doc, paragrafer, parts, currentPar, currentPart) {
+  if (!paragrafer.length && parts.length < 2) return h("div", { class: "doc-nav doc-nav--empty" });
+  const keep = { ...searchPart(state), doc: doc.id };
+  const open = window.matchMedia(WIDE).matches || undefined;
+  return h(
+    "nav",
+    { class: "doc-nav", "aria-label": "Innehåll i handlingen" },
+    h(
+      "details",
+      { open },
+      h("summary", {}, paragrafer.length ? `Paragrafer (${paragrafer.length})` : `Delar (${parts.length})`),
+      paragrafer.length
+        ? h(
+            "ol",
+            { class: "toc" },
+            paragrafer.map((p) =>
+              h(
+                "li",
+                {},
+                route(urlFor({ ...keep, paragraf: p.paragraf }), {
+                  "aria-current": currentPar && currentPar.id === p.id ? "location" : null,
+                  "data-focus": "target",
+                }, h("span", { class: "toc__n" }, `§ ${p.paragraf}`), " ",
+                h("span", { class: "toc__title" }, p.rubrik || "")),
+                p.dubbletter && p.dubbletter.length
+                  ? h("p", { class: "toc__also" }, "Även i: ", duplicates(p.dubbletter).map((d, i) => [
+                      i ? ", " : "",
+                      route(urlFor({ ...searchPart(state), doc: d.document_id, paragraf: d.paragraf || undefined }),
+                        { "data-focus": "target" }, dotted(d.filename, paragrafLabel(d.paragraf))),
+                    ]))
+                  : null,
+              ),
+            ),
+          )
+        : null,
+      parts.length > 1
+        ? [
+            paragrafer.length ? h("h2", { class: "toc__heading" }, "Delar") : null,
+            h(
+              "ol",
+              { class: "toc toc--parts" },
+              parts.map((p) =>
+                h(
+                  "li",
+                  {},
+                  route(urlFor({ ...keep, del: p.id }), {
+                    "aria-current": currentPart && currentPart.id === p.id ? "location" : null,
+                    "data-focus": "target",
+                  }, h("span", { class: "toc__n" }, capitalize(p.dokumenttyp)), " ",
+                  h("span", { class: "toc__title" }, p.title || "")),
+                ),
+              ),
+            ),
+          ]
+        : null,
+    ),
+  );
+}
+
+/** One link per other document: its § when the duplicate has one. */
+function duplicates(links) {
+  const byDocument = new Map();
+  for (const link of links) {
+    const seen = byDocument.get(link.document_id);
+    if (!seen || (!seen.paragraf && link.paragraf)) byDocument.set(link.document_id, link);
+  }
+  return [...byDocument.values()];
+}
+
+/**
+ * The document text as blocks, one per chunk (the text between chunks, when not blank, as
+ * blocks of its own), with anchors at § and part starts, page marks, the chunk of the hit
+ * marked and the cited sentence in <mark>. Offsets from the API are code points.
+ */
+function documentText(text, chunks, { hitChunk, sentence, focusParagraph, anchors }) {
+  const toUnits = offsetMapper(text);
+  const blocks = [];
+  let position = 0;
+  for (const chunk of chunks) {
+    if (chunk.start > position) blocks.push({ start: position, end: chunk.start });
+    if (chunk.end > chunk.start) blocks.push({ start: chunk.start, end: chunk.end, chunk });
+    position = Math.max(position, chunk.end);
+  }
+  const length = [...text].length;
+  if (position < length) blocks.push({ start: position, end: length });
+  const shown = blocks.filter((b) => b.chunk || text.slice(toUnits(b.start), toUnits(b.end)).trim());
+
+  // Each anchor goes into the first shown block that ends after it.
+  const points = new Map(shown.map((b) => [b, []]));
+  for (const anchor of anchors) {
+    const block = shown.find((b) => b.end > anchor.offset);
+    if (block) points.get(block).push({ ...anchor, offset: Math.max(anchor.offset, block.start) });
+  }
+
+  const fragment = document.createDocumentFragment();
+  for (const block of shown) {
+    const classes = [block.chunk ? "chunk" : "gap"];
+    if (block.chunk && hitChunk && block.chunk.id === hitChunk.id) classes.push("chunk--hit");
+    if (block.chunk && focusParagraph && block.chunk.paragraph_id === focusParagraph.id) {
+      classes.push("chunk--focus");
+    }
+    const el = h("div", {
+      class: classes.join(" "),
+      id: block.chunk ? `chunk-${block.chunk.id}` : null,
+      "data-sektion": block.chunk ? block.chunk.sektion : null,
+    });
+    // Cut points inside the block: anchors and the sentence's ends.
+    const cuts = new Set([block.start, block.end]);
+    for (const p of points.get(block)) cuts.add(p.offset);
+    const mark = sentence && sentence[0] < block.end && sentence[1] > block.start
+      ? [Math.max(sentence[0], block.start), Math.min(sentence[1], block.end)]
+      : null;
+    if (mark) mark.forEach((c) => cuts.add(c));
+    const ordered = [...cuts].sort((a, b) => a - b);
+    for (let i = 0; i < ordered.length; i++) {
+      const at = ordered[i];
+      for (const p of points.get(block).filter((x) => x.offset === at)) {
+        if (p.page) {
+          el.append(h("span", { class: "page-mark", "aria-label": `Sida ${p.page}` }, `s. ${p.page}`));
+        } else {
+          el.append(h("span", { class: "anchor", id: p.id }));
+        }
+      }
+      const next = ordered[i + 1];
+      if (next === undefined || next <= at) continue;
+      const piece = text.slice(toUnits(at), toUnits(next));
+      if (mark && at >= mark[0] && next <= mark[1]) {
+        el.append(h("mark", { class: "cite-mark" }, piece));
+      } else {
+        el.append(piece);
+      }
+    }
+    fragment.append(el);
+  }
+  return fragment;
+}
+
+render();
