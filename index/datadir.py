@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .analyzer import Analyzer
 from .bm25 import BM25Index, IndexedChunk, person_terms
@@ -18,7 +19,12 @@ from .embedder import DEFAULT_SPEC, Embedder, load_embedder
 from .store import Store
 from .vectors import DEFAULT_ANN_THRESHOLD, VECTORS_FILE, VectorIndex
 
+if TYPE_CHECKING:
+    from .milvus import MilvusIndex, MilvusVectors
+
 DEFAULT_COMPOUNDS = "split"
+# Where the indexes live: tantivy + FAISS files ("embedded") or a Milvus server ("milvus").
+BACKENDS = ("embedded", "milvus")
 # The roles of persons in a § that search can filter on (`--roll`).
 ROLES = ("yrkande", "reservation", "särskilt uttalande", "protokollsanteckning")
 
@@ -31,14 +37,18 @@ class DataDir:
         embedder: str | None = None,
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
         readonly: bool = False,
+        backend: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.store = Store(self.path, readonly=readonly)
         self._embedder_spec = embedder
+        self._backend = backend
         self.ann_threshold = ann_threshold
         self._seen_generation = self.store.generation()
 
     def close(self) -> None:
+        if "milvus" in self.__dict__:
+            self.milvus.close()
         self.store.close()
 
     @property
@@ -52,19 +62,43 @@ class DataDir:
             )
         return recorded or self._embedder_spec or DEFAULT_SPEC
 
+    @property
+    def backend(self) -> str:
+        """The index backend recorded at first ingest (or the one asked for, before that)."""
+        recorded = self.store.get_meta("backend")
+        if recorded and self._backend and self._backend != recorded:
+            raise ValueError(
+                f"this data directory uses the {recorded!r} backend, not {self._backend!r}"
+            )
+        backend = recorded or self._backend or BACKENDS[0]
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r} (use {' or '.join(BACKENDS)})")
+        return backend
+
     def record_settings(self) -> None:
         with self.store.transaction() as conn:
             if not self.store.get_meta("embedder"):
                 self.store.set_meta(conn, "embedder", self.embedder_spec)
             if not self.store.get_meta("compounds"):
                 self.store.set_meta(conn, "compounds", DEFAULT_COMPOUNDS)
+            if not self.store.get_meta("backend"):
+                self.store.set_meta(conn, "backend", self.backend)
 
     @cached_property
     def analyzer(self) -> Analyzer:
         return Analyzer(self.store.get_meta("compounds") or DEFAULT_COMPOUNDS)
 
     @cached_property
-    def bm25(self) -> BM25Index:
+    def milvus(self) -> MilvusIndex:
+        """Both indexes in one Milvus collection (server started on first use)."""
+        from .milvus import MilvusIndex
+
+        return MilvusIndex(self.path, self.analyzer, lambda: self.embedder.dim)
+
+    @cached_property
+    def bm25(self) -> BM25Index | MilvusIndex:
+        if self.backend == "milvus":
+            return self.milvus
         index = BM25Index(self.path, self.analyzer)
         if index.reset:  # an index from an older schema was dropped: refill it
             self.__dict__["bm25"] = index
@@ -76,7 +110,9 @@ class DataDir:
         return load_embedder(self.embedder_spec)
 
     @cached_property
-    def vectors(self) -> VectorIndex:
+    def vectors(self) -> VectorIndex | MilvusVectors:
+        if self.backend == "milvus":
+            return self.milvus.vectors
         return VectorIndex(self.path, self.embedder.dim, ann_threshold=self.ann_threshold)
 
     def refresh(self) -> None:
@@ -85,13 +121,18 @@ class DataDir:
         if current == self._seen_generation:
             return
         self._seen_generation = current
-        if "bm25" in self.__dict__:
+        if "milvus" in self.__dict__:
+            self.milvus.refresh()
+        elif "bm25" in self.__dict__:
             self.bm25.index.reload()
         if "vectors" in self.__dict__:
             del self.__dict__["vectors"]  # reopened from disk on next use
 
     def vectors_remove(self, chunk_ids: list[int]) -> None:
         """Drop vectors of deleted chunks without loading the embedding model."""
+        if self.backend == "milvus":
+            self.milvus.vectors.remove(chunk_ids)
+            return
         if not chunk_ids or not (self.path / VECTORS_FILE).exists():
             return
         vectors = self.__dict__.get("vectors") or VectorIndex(
