@@ -98,7 +98,8 @@ function syncForm(state) {
   const mode = state.mode === "fraga" ? "fraga" : "sok";
   for (const radio of form.elements.mode) radio.checked = radio.value === mode;
   submit.textContent = mode === "fraga" ? "Fråga" : "Sök";
-  input.placeholder = mode === "fraga" ? "Fråga, t.ex. Vem är ordförande?" : "Sök, t.ex. vräkning";
+  input.placeholder =
+    mode === "fraga" ? "Fråga, t.ex. Vem är ordförande?" : "Sök, t.ex. vräkning";
 }
 
 function formMode() {
@@ -417,7 +418,9 @@ function activeFilters(state) {
         "aria-label": `Ta bort filtret ${label}: ${facetLabel(key, state[key])}`,
       }, `${label}: ${facetLabel(key, state[key])}`, h("span", { "aria-hidden": "true" }, " ✕")),
     ),
-    chosen.length > 1 ? route(urlFor(clearFilters(state)), { class: "chips__clear" }, "Rensa alla") : null,
+    chosen.length > 1
+      ? route(urlFor(clearFilters(state)), { class: "chips__clear" }, "Rensa alla")
+      : null,
   );
 }
 
@@ -581,7 +584,8 @@ async function answerView(state) {
     h(
       "p",
       { class: "switch-mode" },
-      route(urlFor({ ...searchPart(state), mode: undefined }), {}, `Sök efter ”${state.q}” i stället`),
+      route(urlFor({ ...searchPart(state), mode: undefined }), {},
+        `Sök efter ”${state.q}” i stället`),
     ),
   );
   return {
@@ -640,7 +644,8 @@ async function documentView(state) {
     h(
       "header",
       { class: "doc-header" },
-      h("p", { class: "meta" }, dotted(doc.kommun, doc.namnd, doc.datum, capitalize(doc.dokumenttyp))),
+      h("p", { class: "meta" },
+        dotted(doc.kommun, doc.namnd, doc.datum, capitalize(doc.dokumenttyp))),
       h("h1", { tabindex: "-1" }, doc.title || doc.filename),
       documentFacts(doc),
       presence(doc.narvarande || []),
@@ -751,7 +756,9 @@ function presence(people) {
           {},
           p.name,
           p.party ? ` (${p.party})` : "",
-          h("span", { class: "presence__role" }, dotted(p.roll, p.detalj) ? `, ${dotted(p.roll, p.detalj)}` : ""),
+          dotted(p.roll, p.detalj)
+            ? h("span", { class: "presence__role" }, `, ${dotted(p.roll, p.detalj)}`)
+            : null,
         ),
       ),
     ),
@@ -762,58 +769,53 @@ function documentNav(state, doc, paragrafer, parts, currentPar, currentPart) {
   if (!paragrafer.length && parts.length < 2) return h("div", { class: "doc-nav doc-nav--empty" });
   const keep = { ...searchPart(state), doc: doc.id };
   const open = window.matchMedia(WIDE).matches || undefined;
+  const title = paragrafer.length ? `Paragrafer (${paragrafer.length})` : `Delar (${parts.length})`;
+  const tocLink = (href, current, label, text) =>
+    route(href, { "aria-current": current ? "location" : null, "data-focus": "target" },
+      h("span", { class: "toc__n" }, label), " ", h("span", { class: "toc__title" }, text || ""));
+  const paragraphItem = (p) =>
+    h(
+      "li",
+      {},
+      tocLink(urlFor({ ...keep, paragraf: p.paragraf }), currentPar && currentPar.id === p.id,
+        `§ ${p.paragraf}`, p.rubrik),
+      p.dubbletter && p.dubbletter.length ? alsoIn(state, p.dubbletter) : null,
+    );
+  const partItem = (p) =>
+    h(
+      "li",
+      {},
+      tocLink(urlFor({ ...keep, del: p.id }), currentPart && currentPart.id === p.id,
+        capitalize(p.dokumenttyp), p.title),
+    );
   return h(
     "nav",
     { class: "doc-nav", "aria-label": "Innehåll i handlingen" },
     h(
       "details",
       { open },
-      h("summary", {}, paragrafer.length ? `Paragrafer (${paragrafer.length})` : `Delar (${parts.length})`),
-      paragrafer.length
-        ? h(
-            "ol",
-            { class: "toc" },
-            paragrafer.map((p) =>
-              h(
-                "li",
-                {},
-                route(urlFor({ ...keep, paragraf: p.paragraf }), {
-                  "aria-current": currentPar && currentPar.id === p.id ? "location" : null,
-                  "data-focus": "target",
-                }, h("span", { class: "toc__n" }, `§ ${p.paragraf}`), " ",
-                h("span", { class: "toc__title" }, p.rubrik || "")),
-                p.dubbletter && p.dubbletter.length
-                  ? h("p", { class: "toc__also" }, "Även i: ", duplicates(p.dubbletter).map((d, i) => [
-                      i ? ", " : "",
-                      route(urlFor({ ...searchPart(state), doc: d.document_id, paragraf: d.paragraf || undefined }),
-                        { "data-focus": "target" }, dotted(d.filename, paragrafLabel(d.paragraf))),
-                    ]))
-                  : null,
-              ),
-            ),
-          )
-        : null,
-      parts.length > 1
-        ? [
-            paragrafer.length ? h("h2", { class: "toc__heading" }, "Delar") : null,
-            h(
-              "ol",
-              { class: "toc toc--parts" },
-              parts.map((p) =>
-                h(
-                  "li",
-                  {},
-                  route(urlFor({ ...keep, del: p.id }), {
-                    "aria-current": currentPart && currentPart.id === p.id ? "location" : null,
-                    "data-focus": "target",
-                  }, h("span", { class: "toc__n" }, capitalize(p.dokumenttyp)), " ",
-                  h("span", { class: "toc__title" }, p.title || "")),
-                ),
-              ),
-            ),
-          ]
-        : null,
+      h("summary", {}, title),
+      paragrafer.length ? h("ol", { class: "toc" }, paragrafer.map(paragraphItem)) : null,
+      parts.length > 1 && paragrafer.length ? h("h2", { class: "toc__heading" }, "Delar") : null,
+      parts.length > 1 ? h("ol", { class: "toc toc--parts" }, parts.map(partItem)) : null,
     ),
+  );
+}
+
+/** "Även i: 004_….txt · § 72": the same § in other documents. */
+function alsoIn(state, links) {
+  return h(
+    "p",
+    { class: "toc__also" },
+    "Även i: ",
+    duplicates(links).map((d, i) => [
+      i ? ", " : "",
+      route(
+        urlFor({ ...searchPart(state), doc: d.document_id, paragraf: d.paragraf || undefined }),
+        { "data-focus": "target" },
+        dotted(d.filename, paragrafLabel(d.paragraf)),
+      ),
+    ]),
   );
 }
 
@@ -843,7 +845,8 @@ function documentText(text, chunks, { hitChunk, sentence, focusParagraph, anchor
   }
   const length = [...text].length;
   if (position < length) blocks.push({ start: position, end: length });
-  const shown = blocks.filter((b) => b.chunk || text.slice(toUnits(b.start), toUnits(b.end)).trim());
+  const blank = (b) => !text.slice(toUnits(b.start), toUnits(b.end)).trim();
+  const shown = blocks.filter((b) => b.chunk || !blank(b));
 
   // Each anchor goes into the first shown block that ends after it.
   const points = new Map(shown.map((b) => [b, []]));
@@ -876,7 +879,8 @@ function documentText(text, chunks, { hitChunk, sentence, focusParagraph, anchor
       const at = ordered[i];
       for (const p of points.get(block).filter((x) => x.offset === at)) {
         if (p.page) {
-          el.append(h("span", { class: "page-mark", "aria-label": `Sida ${p.page}` }, `s. ${p.page}`));
+          const label = { class: "page-mark", "aria-label": `Sida ${p.page}` };
+          el.append(h("span", label, `s. ${p.page}`));
         } else {
           el.append(h("span", { class: "anchor", id: p.id }));
         }
