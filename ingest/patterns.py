@@ -106,8 +106,28 @@ _LAW_ABBREVIATIONS = (
     "SoL|LSS|LVU|LVM|KL|OSL|FL|SFB|HSL|PSL|PBL|LOU|LOV|SkolL|BrB|FB|RF|TF|YGL|GDPR|"
     "DL|AML|MB|LPT|LRV|SFS"
 )
+# Laws written out ("5 kap. 1 § socialtjänstlagen (SoL)", "3 kap. 3 § socialtjänstlagen"):
+# the reference takes the law's abbreviation.
+LAW_NAMES = {
+    "socialtjänstlagen": "SoL",
+    "kommunallagen": "KL",
+    "förvaltningslagen": "FL",
+    "offentlighets- och sekretesslagen": "OSL",
+    "föräldrabalken": "FB",
+    "brottsbalken": "BrB",
+    "skollagen": "SkolL",
+    "socialförsäkringsbalken": "SFB",
+    "hälso- och sjukvårdslagen": "HSL",
+    "patientsäkerhetslagen": "PSL",
+    "plan- och bygglagen": "PBL",
+    "diskrimineringslagen": "DL",
+    "arbetsmiljölagen": "AML",
+    "miljöbalken": "MB",
+}
+_LAW_NAME_ALT = "|".join(re.escape(n) for n in sorted(LAW_NAMES, key=len, reverse=True))
 LAW_REFERENCE = re.compile(
-    rf"(?<!\w)(\d{{1,2}})\s*kap\.?\s*(\d{{1,3}}(?:\s?[a-z])?)\s*§\s*({_LAW_ABBREVIATIONS})\b"
+    rf"(?<!\w)(\d{{1,2}})\s*kap\.?\s*(\d{{1,3}}(?:\s?[a-z])?)\s*§\s*"
+    rf"(?:({_LAW_ABBREVIATIONS})\b|({_LAW_NAME_ALT})(?:\s*\(({_LAW_ABBREVIATIONS})\))?)"
 )
 REMISS_REFERENCE = re.compile(
     r"(?<!\w)(Ds|SOU|SOSFS|HSLF-FS|SFS|Dir\.)\s?((?:19|20)\d{2}:\d{1,4})(?!\d)"
@@ -120,7 +140,8 @@ def find_references(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     for match in LAW_REFERENCE.finditer(text):
         paragraph = match[2].replace(" ", " ")
-        found.append((match.start(), match.end(), f"{match[1]} kap. {paragraph} § {match[3]}"))
+        law = match[3] or match[5] or LAW_NAMES[match[4]]
+        found.append((match.start(), match.end(), f"{match[1]} kap. {paragraph} § {law}"))
     for match in REMISS_REFERENCE.finditer(text):
         found.append((match.start(), match.end(), f"{match[1]} {match[2]}"))
     for match in PROP_REFERENCE.finditer(text):

@@ -8,6 +8,7 @@ from test_arenden import unit_id
 
 from index.bm25 import Filters
 from ingest.citations import find_citations
+from ingest.patterns import find_references
 from ingest.recommendations import find_recommendations
 from search.arenden import paragraph_references
 from search.hybrid import Searcher
@@ -48,6 +49,35 @@ def test_a_plain_query_for_the_remiss_finds_paragraph_75(ingested, query):
     paragraph = unit_id(ingested.store, "000", paragraf="75")
     found = Searcher(ingested).search(query, limit=3, mode="bm25")
     assert found.results[0]["paragraph_id"] == paragraph
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("enligt 4 kap. 1 § SoL som", "4 kap. 1 § SoL"),
+        ("Enligt 5 kap. 1 § socialtjänstlagen (SoL) ska", "5 kap. 1 § SoL"),
+        ("med stöd i 3 kap. 3 § socialtjänstlagen. För", "3 kap. 3 § SoL"),
+        ("Enligt 16 kap. 6 h § socialtjänstlagen (SoL) ska", "16 kap. 6 h § SoL"),
+        ("se 26 kap. 1 § offentlighets- och sekretesslagen", "26 kap. 1 § OSL"),
+        ("remissen (Ds 2023:17)", "Ds 2023:17"),
+        ("betänkandet SOU 2020:47", "SOU 2020:47"),
+        ("se prop. 2017/18:186 s. 96", "prop. 2017/18:186"),
+        ("enligt SOSFS 2011:9", "SOSFS 2011:9"),
+    ],
+)
+def test_law_and_remiss_references_take_one_canonical_form(text, reference):
+    assert [r for _, _, r in find_references(text)] == [reference]
+
+
+def test_written_out_laws_are_references_of_the_paragraph(ingested):
+    rapport = unit_id(ingested.store, "003", title="Granskning av handläggning inom barn")
+    found = paragraph_references(ingested.store, [rapport])[rapport]
+    assert "5 kap. 1 § SoL" in found  # "Enligt 5 kap. 1 § socialtjänstlagen (SoL) ska …"
+    tjansteskrivelse = unit_id(ingested.store, "001", title="Rapportering av ej verkställda")
+    assert (
+        "16 kap. 6 h § SoL"
+        in paragraph_references(ingested.store, [tjansteskrivelse])[tjansteskrivelse]
+    )
 
 
 def test_law_references_filter_on_their_canonical_form(ingested):
