@@ -225,6 +225,7 @@ CREATE TABLE IF NOT EXISTS hanvisningar (
 );
 CREATE INDEX IF NOT EXISTS hanvisningar_paragraph ON hanvisningar(paragraph_id);
 CREATE INDEX IF NOT EXISTS hanvisningar_target ON hanvisningar(target_id);
+CREATE INDEX IF NOT EXISTS paragraphs_paragraf ON paragraphs(paragraf);
 
 CREATE TABLE IF NOT EXISTS rekommendationer (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -345,19 +345,43 @@ def _title_links(conn: sqlite3.Connection, document_id: int, members: list[Unit]
 
 
 def resolve_citations(conn: sqlite3.Connection, document_id: int) -> None:
-    """Resolve this document's hänvisningar, and earlier external ones of its kommun that
-    it may now answer; a resolved reference to the nämnd's own decision links the units."""
+    """Resolve this document's hänvisningar, and the external ones of its kommun that it
+    may now answer (only its own units can be their targets); a resolved reference to the
+    nämnd's own decision links the units."""
     kommun = conn.execute("SELECT kommun FROM documents WHERE id = ?", [document_id]).fetchone()[0]
-    rows = conn.execute(
-        """SELECT h.*, u.kommun AS unit_kommun, pa.namnd AS unit_namnd FROM hanvisningar h
-           JOIN paragraphs p ON p.id = h.paragraph_id JOIN parts pa ON pa.id = p.part_id
-           JOIN arende_units u ON u.paragraph_id = h.paragraph_id
-           WHERE h.document_id = ?
-              OR (h.target_id IS NULL AND h.kommun IS ?)""",
-        [document_id, kommun],
-    ).fetchall()
-    for row in rows:
-        target, same = _resolve(conn, row)
+    select = """SELECT h.*, u.kommun AS unit_kommun, pa.namnd AS unit_namnd FROM hanvisningar h
+                JOIN paragraphs p ON p.id = h.paragraph_id JOIN parts pa ON pa.id = p.part_id
+                JOIN arende_units u ON u.paragraph_id = h.paragraph_id"""
+    pending = [
+        (row, None)
+        for row in conn.execute(f"{select} WHERE h.document_id = ?", [document_id]).fetchall()
+    ]
+    paragrafer = [
+        r[0]
+        for r in conn.execute(
+            """SELECT DISTINCT paragraf FROM paragraphs
+               WHERE document_id = ? AND paragraf IS NOT NULL""",
+            [document_id],
+        )
+    ]
+    dnr = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT dnr FROM paragraph_dnr WHERE document_id = ?", [document_id]
+        )
+    ]
+    if paragrafer or dnr:
+        pending += [
+            (row, document_id)
+            for row in conn.execute(
+                f"""{select} WHERE h.target_id IS NULL AND h.kommun IS ? AND h.document_id != ?
+                      AND ((h.typ = 'beslut' AND h.paragraf IN ({",".join("?" * len(paragrafer))}))
+                        OR (h.typ = 'dnr' AND h.dnr IN ({",".join("?" * len(dnr))})))""",
+                [kommun, document_id, *paragrafer, *dnr],
+            ).fetchall()
+        ]
+    for row, only in pending:
+        target, same = _resolve(conn, row, only)
         if target is None:
             continue
         conn.execute(
@@ -379,14 +403,19 @@ def resolve_citations(conn: sqlite3.Connection, document_id: int) -> None:
             )
 
 
-def _resolve(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int | None, bool]:
+def _resolve(
+    conn: sqlite3.Connection, row: sqlite3.Row, only_document: int | None
+) -> tuple[int | None, bool]:
+    """The unit a hänvisning names (in `only_document` when given), and whether it is the
+    nämnd's own decision (then the two share an ärende)."""
     if row["typ"] == "dnr":
         found = conn.execute(
             """SELECT u.paragraph_id FROM paragraph_dnr d
                JOIN arende_units u ON u.paragraph_id = d.paragraph_id
                WHERE d.dnr = ? AND u.kommun IS ? AND u.paragraph_id != ?
+                 AND (? IS NULL OR d.document_id = ?)
                ORDER BY u.datum, u.paragraph_id LIMIT 1""",
-            [row["dnr"], row["kommun"], row["paragraph_id"]],
+            [row["dnr"], row["kommun"], row["paragraph_id"], only_document, only_document],
         ).fetchone()
         return (found[0], False) if found else (None, False)
     candidates = conn.execute(
@@ -394,8 +423,9 @@ def _resolve(conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[int | None, bo
            JOIN parts pa ON pa.id = p.part_id
            JOIN arende_units u ON u.paragraph_id = p.id
            WHERE p.paragraf = ? AND u.kommun IS ? AND p.id != ?
+             AND (? IS NULL OR p.document_id = ?)
            ORDER BY pa.dokumenttyp = 'protokoll' DESC, p.id""",
-        [row["paragraf"], row["kommun"], row["paragraph_id"]],
+        [row["paragraf"], row["kommun"], row["paragraph_id"], only_document, only_document],
     ).fetchall()
     for candidate in candidates:
         if not _same_meeting(row["datum"], candidate["datum"], candidate["datum_typ"]):
