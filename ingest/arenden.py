@@ -23,7 +23,7 @@ from .links import link_document, store_facts
 from .units import TYPE_ORDER
 
 # Bump when linking rules change: the next ingest relinks every document.
-ARENDEN_VERSION = 2
+ARENDEN_VERSION = 3
 PROBABLE = 0.7
 
 
