@@ -16,12 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from index.analyzer import Analyzer
-from index.bm25 import BM25Index
-from index.datadir import DEFAULT_COMPOUNDS, to_indexed
+from index.datadir import DataDir
 from index.embed import passage_text, sync_vectors, text_hash
-from index.embedder import DEFAULT_SPEC, set_threads
-from index.store import Store
+from index.embedder import set_threads
 from index.vectors import VectorIndex
 from ingest.dedup import bands, is_duplicate
 from ingest.parse import PARSER_VERSION
@@ -81,8 +78,12 @@ def build(
     out["parse_s"] = parsed_docs
     out["parse_chunks_per_s"] = n_chunks / parsed_docs
 
-    store = Store(data_dir)
+    data = DataDir(data_dir)
+    data.record_settings()
+    store = data.store
     started = time.perf_counter()
+    windows: list[tuple[int, float]] = []  # (chunks stored, chunks/s over the last window)
+    window_start, window_chunks, stored = started, 0, 0
     for number, (doc, parsed) in enumerate(docs):
         hashes = [_embed_hash(parsed, chunk) for chunk in parsed.chunks]
         with store.transaction() as conn:
@@ -99,11 +100,16 @@ def build(
                 embed_hashes=hashes,
                 same_text=is_duplicate,
             )
+        stored += len(parsed.chunks)
+        window_chunks += len(parsed.chunks)
+        if window_chunks >= max(1000, n_chunks // 10) or number == len(docs) - 1:
+            now = time.perf_counter()
+            windows.append((stored, window_chunks / (now - window_start)))
+            window_start, window_chunks = now, 0
     out["store_s"] = time.perf_counter() - started
     out["store_chunks_per_s"] = n_chunks / out["store_s"]
+    out["store_windows"] = windows
     with store.transaction() as conn:
-        store.set_meta(conn, "embedder", DEFAULT_SPEC)
-        store.set_meta(conn, "compounds", DEFAULT_COMPOUNDS)
         store.set_meta(conn, "embedder_name", model_name)
     groups = store.query(
         "SELECT count(*) AS n FROM chunks GROUP BY dup_group HAVING n > 1 ORDER BY n DESC"
@@ -115,17 +121,19 @@ def build(
     }
     del docs
 
-    analyzer = Analyzer(DEFAULT_COMPOUNDS)
+    analyzer = data.analyzer
     analyzer.tokens("Socialnämnden barnfamiljer vräkningsförebyggande")  # loads hunspell-sv
-    rows = store.query("SELECT * FROM chunks ORDER BY id")
-    indexed = [to_indexed(row) for row in rows]
+    rows = store.query("SELECT id, embed_hash FROM chunks ORDER BY id")
+    started = time.perf_counter()
+    indexed = data.indexed_chunks([r["id"] for r in rows])  # as ingest and reindex do
+    out["bm25_rows_s"] = time.perf_counter() - started
     sample = indexed[:: max(1, len(indexed) // 2000)]
     started = time.perf_counter()
     for chunk in sample:
         analyzer.tokens(chunk.context)
         analyzer.tokens(chunk.text)
     out["analyzer_chunks_per_s"] = len(sample) / (time.perf_counter() - started)
-    bm25 = BM25Index(data_dir, analyzer)
+    bm25 = data.bm25
     started = time.perf_counter()
     bm25.add(indexed)
     added = time.perf_counter()
@@ -162,7 +170,7 @@ def build(
         out["faiss_nlist"] = int(index.index.nlist) if index.kind == "ivf" else None
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     embeddings_mb = (store.scalar("SELECT sum(length(vector)) FROM embeddings") or 0) / 2**20
-    store.close()
+    data.close()
     out["disk_mb"] = {
         "sqlite": size_mb(data_dir / "namnd.sqlite"),
         "sqlite_embeddings": embeddings_mb,

@@ -9,6 +9,7 @@ its own so peak memory is per size), then the million-vector FAISS run.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -62,6 +63,7 @@ def run(opts: Options, log=print) -> dict[str, Any]:
     work = Path(opts.work_dir or tempfile.mkdtemp(prefix="namnd-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
+        "load_start": os.getloadavg(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(opts).items()},
@@ -81,6 +83,7 @@ def run(opts: Options, log=print) -> dict[str, Any]:
         _synthetic_parts(opts, results, work, texts, log)
     finally:
         results["seconds"] = time.perf_counter() - started
+        results["load_end"] = os.getloadavg()
         (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
         if temporary:
             shutil.rmtree(work, ignore_errors=True)

@@ -123,7 +123,11 @@ class SentencePool:
                 texts.append(chunk.text)
                 if kind is None:
                     continue
-                by_kind[kind] += [Piece(s, source) for s in sentences(chunk.text)]
+                found = sentences(chunk.text)
+                if kind == "yrkanden":
+                    # "Name (PARTY) yrkar ...": not the long written reservations quoted there
+                    found = [s for s in found if _PERSON.search(s) and len(s.split()) <= 30]
+                by_kind[kind] += [Piece(s, source) for s in found]
         return cls(
             by_kind={k: v for k, v in by_kind.items() if v},
             rubriks=sorted(set(rubriks)),

@@ -1,0 +1,269 @@
+"""Report sections: query latency with the hybrid profile, FAISS flat vs IVF, BM25 vs
+rank-bm25."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .fmt import f, ms, reproduce, table
+
+RECALL_GOAL = 0.95
+
+
+def latency_section(results: dict[str, Any], opts) -> str:
+    scales = [s for s in results.get("scales") or [] if "latency" in s]
+    if not scales:
+        return ""
+    out = [
+        "Through the real `Searcher.search` (retrievers, fusion, duplicate collapse, snippets, "
+        "result rows from SQLite), limit 10, no filters; dense and hybrid include embedding the "
+        "query (its cache is cleared before every query). `-flat` rows use an exact index in "
+        "place of the IVF index that ingest built (measured in the same loop).\n"
+    ]
+    rows = []
+    for s in scales:
+        lat = s["latency"]
+        for name, st in lat["latency"].items():
+            index = ""
+            if name.startswith(("dense", "hybrid")):
+                index = (
+                    "flat"
+                    if name.endswith("-flat") or lat.get("faiss_kind") == "flat"
+                    else (f"IVF, nprobe {lat.get('nprobe')}")
+                )
+            rows.append(
+                [
+                    f"{lat['chunks']:,}",
+                    name.replace("-flat", ""),
+                    index,
+                    ms(st),
+                    ms(st, "p95"),
+                    ms(st, "mean"),
+                ]
+            )
+    out.append(table(["chunks", "mode", "vectors", "p50 (ms)", "p95 (ms)", "mean (ms)"], rows))
+    profiled = [s for s in scales if "hybrid_profile" in s["latency"]]
+    if profiled:
+        out.append("Where a hybrid query's time goes (median / p95 ms per step, same queries):\n")
+        steps = ["embed", "bm25", "dense", "fuse", "present", "coverage", "total"]
+        rows = []
+        for s in profiled:
+            profile = s["latency"]["hybrid_profile"]
+            rows.append(
+                [f"{s['latency']['chunks']:,}"]
+                + [f"{ms(profile[k])} / {ms(profile[k], 'p95')}" for k in steps]
+            )
+        out.append(
+            table(
+                [
+                    "chunks",
+                    "embed query",
+                    "BM25 (k=100)",
+                    "dense (k=100)",
+                    "fuse",
+                    "present",
+                    "coverage",
+                    "total",
+                ],
+                rows,
+            )
+        )
+        last = profiled[-1]["latency"]
+        profile = last["hybrid_profile"]
+        hybrid = last["latency"]["hybrid"]
+        parts = sorted((k for k in profile if k != "total"), key=lambda k: -profile[k]["p50"])
+        verdict = "meets" if hybrid["p50"] <= 30 and hybrid["p95"] <= 100 else "misses"
+        out.append(
+            f"At {last['chunks']:,} chunks hybrid search {verdict} the target (p50 ≤ 30 ms, "
+            f"p95 ≤ 100 ms): p50 {ms(hybrid)} ms, p95 {ms(hybrid, 'p95')} ms. The largest "
+            f"steps are {parts[0]} ({ms(profile[parts[0]])} ms median) and {parts[1]} "
+            f"({ms(profile[parts[1]])} ms). Query embedding is a fixed cost independent of "
+            "corpus size; the rest grows with the corpus." + coverage_note(profile) + "\n"
+        )
+    out.append(reproduce(opts, "bm25,dense,hybrid", sizes=True))
+    return "\n".join(out)
+
+
+def coverage_note(profile: dict[str, dict[str, float]]) -> str:
+    """What hybrid search would cost without counting the (not) embedded chunks."""
+    without = profile.get("total_without_coverage")
+    if not without or profile["coverage"]["p50"] < 0.1 * profile["total"]["p50"]:
+        return ""
+    return (
+        f" `Searcher.coverage()` counts embedded and not embedded chunks (a join over all "
+        f"chunks) on every search: {ms(profile['coverage'])} ms median here. Without it the "
+        f"same path takes p50 {ms(without)} ms, p95 {ms(without, 'p95')} ms; caching the counts "
+        "per store generation (bumped by ingest and by `sync_vectors`) would remove it."
+    )
+
+
+def faiss_section(results: dict[str, Any], opts) -> str:
+    blocks = []
+    for s in results.get("scales") or []:
+        runs = (s.get("latency") or {}).get("faiss")
+        if runs:
+            title = (
+                f"{runs['vectors']:,} vectors (synthetic, derived from real embeddings of the "
+                "text they stand for; real query embeddings)"
+            )
+            blocks.append((title, runs, True))
+    million = results.get("million")
+    if million:
+        title = (
+            f"{million['vectors']:,} synthetic vectors (mixes of real corpus embeddings plus "
+            "noise, no text behind them; real query embeddings)"
+        )
+        blocks.append((title, million["compare"], False))
+    if not blocks:
+        return ""
+    out = [
+        "Raw `VectorIndex.search` for k=100 (what hybrid search asks for), one query at a time, "
+        "one thread. Recall is measured against exact search over the same vectors, by score "
+        "(a result tied with the k-th exact score counts as found). “as built by ingest” is "
+        "the index `sync_vectors` leaves (flat until `ann_threshold`, then IVF trained once on "
+        "the vectors present then and filled); “rebuilt” is `rebuild_ann` at the full size.\n"
+    ]
+    choice = None
+    for title, runs, text_backed in blocks:
+        out.append(
+            f"**{title}**: exact (flat) p50 {ms(runs['flat'])} ms, p95 "
+            f"{ms(runs['flat'], 'p95')} ms."
+            + (
+                f" `rebuild_ann` at this size took {f(runs['ivf_rebuild_s'])} s."
+                if "ivf_rebuild_s" in runs
+                else ""
+            )
+            + "\n"
+        )
+        variants = [k for k in runs if k.startswith("ivf (")]
+        if not variants:
+            continue
+        header = ["nprobe"]
+        for name in variants:
+            label = "as built" if "as built" in name else "rebuilt"
+            header += [
+                f"{label} (nlist {runs[name]['nlist']}) p50 ms",
+                "p95 ms",
+                "recall@10",
+                "recall@100",
+            ]
+        rows = []
+        for i, first in enumerate(runs[variants[0]]["runs"]):
+            row = [str(first["nprobe"])]
+            for name in variants:
+                r = runs[name]["runs"][i]
+                row += [
+                    ms(r["latency"]),
+                    ms(r["latency"], "p95"),
+                    f(r["recall@10"], 3),
+                    f(r["recall@100"], 3),
+                ]
+            rows.append(row)
+        out.append(table(header, rows))
+        preferred = next((v for v in variants if "as built" in v), variants[0])
+        good = [r for r in runs[preferred]["runs"] if r["recall@10"] >= RECALL_GOAL]
+        if good:
+            out.append(
+                f"Smallest nprobe with recall@10 ≥ {RECALL_GOAL} ({preferred}): "
+                f"{good[0]['nprobe']} (p50 {ms(good[0]['latency'])} ms).\n"
+            )
+            if text_backed:
+                choice = (runs["vectors"], preferred, good[0])
+    if million:
+        out.append(
+            f"Building the {million['vectors']:,}-vector index the way ingest does (batches of "
+            f"900) took {f(million['build_s'])} s; the file is {f(million['faiss_mb'], 0)} MB; "
+            f"peak RSS {f(million['peak_rss_mb'], 0)} MB (vectors, an exact copy and the IVF "
+            "index in one process).\n"
+        )
+    nprobe_now = next(
+        (s["latency"].get("nprobe") for s in results.get("scales") or [] if s.get("latency")), None
+    )
+    if choice:
+        size, name, row = choice
+        out.append(
+            f"nprobe: at {size:,} vectors the smallest value reaching recall@10 ≥ {RECALL_GOAL} "
+            f"is **{row['nprobe']}** ({name}: recall@10 {f(row['recall@10'], 3)}, recall@100 "
+            f"{f(row['recall@100'], 3)}, p50 {ms(row['latency'])} ms); the configured default "
+            f"is {nprobe_now}. Caveat: the synthetic vectors are mixes of a few hundred real "
+            "embeddings plus isotropic noise, so their clusters are not those of a real corpus "
+            "of this size; recall must be re-measured on real embeddings when there are enough.\n"
+        )
+    out.append(reproduce(opts, "dense", sizes=True, extra=f"--million {opts.million}"))
+    return "\n".join(out)
+
+
+def bm25_section(results: dict[str, Any], opts) -> str:
+    scales = [s for s in results.get("scales") or [] if "bm25" in s]
+    if not scales:
+        return ""
+    out = [
+        "Same chunks, same analyzer tokens (the text each engine indexes is our analyzer's "
+        "output for place line + text), same queries, top 10, k1=1.2, b=0.75; the engines are "
+        "interleaved query by query. Query analysis is included for every engine.\n"
+    ]
+    rows = []
+    for s in scales:
+        b = s["bm25"]
+        for name, st in b["latency"].items():
+            rows.append(
+                [
+                    f"{b['chunks']:,}",
+                    name,
+                    ms(st),
+                    ms(st, "p95"),
+                    f(b["qps"][name], 0),
+                    f"{b['ratio_vs_rank_bm25'][name]:,.1f}×",
+                    f(b["top10_overlap_with_tantivy"].get(name), 3) if name != "tantivy" else "–",
+                ]
+            )
+    out.append(
+        table(
+            [
+                "chunks",
+                "engine",
+                "p50 (ms)",
+                "p95 (ms)",
+                "queries/s",
+                "vs rank-bm25",
+                "top-10 overlap with tantivy",
+            ],
+            rows,
+        )
+    )
+    build_rows = [
+        [
+            f"{s['bm25']['chunks']:,}",
+            f(s["build"]["bm25_s"]),
+            f(s["bm25"]["rank_bm25_build_s"]),
+            f(s["bm25"]["rank_bm25_mb"], 0),
+            f(s["bm25"].get("bm25s_build_s")),
+            f(s["bm25"].get("bm25s_mb"), 0),
+            f(s["build"]["disk_mb"]["bm25"]),
+        ]
+        for s in scales
+    ]
+    out.append(
+        table(
+            [
+                "chunks",
+                "tantivy build incl. analyzer (s)",
+                "rank-bm25 build (s)",
+                "rank-bm25 RAM (MB)",
+                "bm25s build (s)",
+                "bm25s RAM (MB)",
+                "tantivy on disk (MB)",
+            ],
+            build_rows,
+        )
+    )
+    last = scales[-1]["bm25"]
+    ratio = last["ratio_vs_rank_bm25"]["tantivy"]
+    out.append(
+        f"At {last['chunks']:,} chunks tantivy answers {ratio:,.0f}× "
+        f"as many queries per second as rank-bm25 (target ≥ 100×). Top-10 overlap is below 1 "
+        "mostly because the idf formulas differ (rank-bm25's Okapi idf can go negative and is "
+        "floored; tantivy uses Lucene's log(1 + …)) and ties are broken differently.\n"
+    )
+    out.append(reproduce(opts, "bm25", sizes=True))
+    return "\n".join(out)
