@@ -48,6 +48,8 @@ _LONE_NUMBER = re.compile(r"^\d{1,3}$")  # not 4 digits: a lone "2023" on a titl
 _TAG = re.compile(r"</?(?:b|i|u|em|strong|span|font|sup|sub|small|big|mark|a)\b[^>]*>", re.I)
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+# __bold__ only around words: "window.__xss" and "\_\_\_" rules are no markup.
+_UNDERSCORE_BOLD = re.compile(r"(?<![\w_])__(?=[^\s_])(.+?)(?<=[^\s_])__(?![\w_])")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 _LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
@@ -85,7 +87,8 @@ def clean_line(line: str) -> str:
         line = html.unescape(line)
     line = _HEADING.sub("", line)
     line = _LINK.sub(r"\1", line)
-    line = line.replace("**", "").replace("~~", "").replace("__", "")
+    line = line.replace("**", "").replace("~~", "")
+    line = _UNDERSCORE_BOLD.sub(r"\1", line)
     line = _ITALIC.sub(r"\1", line)
     line = _ESCAPE.sub(r"\1", line)
     cells = [_SPACES.sub(" ", cell).strip() for cell in line.split("\t")]

@@ -462,6 +462,11 @@ class Answerer:
         return {
             "question": question,
             "answer": " ".join(parts),
+            # The same answer in pieces, so a UI need not parse the [n] markers.
+            "answer_parts": [
+                {"text": sentence.text, "citation": number}
+                for number, sentence in enumerate(chosen, start=1)
+            ],
             "abstained": False,
             "question_type": kind,
             "confidence": round(chosen[0].score, 4),
@@ -510,6 +515,7 @@ class Answerer:
         return {
             "question": question,
             "answer": NOT_FOUND if not reason else f"{NOT_FOUND} {reason}",
+            "answer_parts": [],
             "abstained": True,
             "question_type": question_type(question),
             "confidence": round(confidence, 4),

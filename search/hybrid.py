@@ -160,8 +160,8 @@ class Searcher:
         response = SearchResponse(text, mode, results, embedded, missing)
         if mode != "bm25" and missing:
             response.notes.append(
-                f"{missing} of {embedded + missing} chunks are not embedded yet; the semantic "
-                "part covers the rest (run `namnd embed`)."
+                f"{missing} av {embedded + missing} textavsnitt är inte inbäddade än; den "
+                "semantiska sökningen täcker bara resten (kör `namnd embed`)."
             )
         return response
 
