@@ -5,8 +5,9 @@ GET /api/arenden/{id}                         members, timeline, evidence, hänv
                                               audit trail (recommendation ↔ answer passages
                                               with document offsets), positions per §
 GET /api/paragrafer/{id}                      a § with positions, ärende id and references
-GET /api/paragrafer/{id}/liknande?dokumenttyp=&limit=   the nearest other §
-GET /api/chunks/{id}/liknande?dokumenttyp=&limit=       the same, for one chunk
+GET /api/paragrafer/{id}/liknande?dokumenttyp=&andra_kommuner=&limit=   the nearest other §
+                                              (one per ärende)
+GET /api/chunks/{id}/liknande?…               the same, for one chunk
 
 Unknown ids give 404, bad parameters 422 (with the app's validation handler).
 """
@@ -78,10 +79,15 @@ def paragraf_liknande(
     request: Request,
     paragraph_id: Id,
     dokumenttyp: Dokumenttyp = None,
+    andra_kommuner: bool = False,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     found = liknande(
-        _service(request).searcher, paragraph_id=paragraph_id, dokumenttyp=dokumenttyp, limit=limit
+        _service(request).searcher,
+        paragraph_id=paragraph_id,
+        dokumenttyp=dokumenttyp,
+        andra_kommuner=andra_kommuner,
+        limit=limit,
     )
     if found is None:
         raise HTTPException(status_code=404, detail=f"no § {paragraph_id}")
@@ -93,10 +99,15 @@ def chunk_liknande(
     request: Request,
     chunk_id: Id,
     dokumenttyp: Dokumenttyp = None,
+    andra_kommuner: bool = False,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     found = liknande(
-        _service(request).searcher, chunk_id=chunk_id, dokumenttyp=dokumenttyp, limit=limit
+        _service(request).searcher,
+        chunk_id=chunk_id,
+        dokumenttyp=dokumenttyp,
+        andra_kommuner=andra_kommuner,
+        limit=limit,
     )
     if found is None:
         raise HTTPException(status_code=404, detail=f"no chunk {chunk_id}")

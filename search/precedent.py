@@ -5,7 +5,9 @@ is embedded at query time). Candidates are the § of the nearest chunks in the v
 plus the § whose text best matches the § rubrik in BM25; each candidate is scored by the
 cosine between the two § means, supported by its BM25 score on the rubrik (convex fusion of
 min-max normalized scores, 0.7 dense + 0.3 BM25). Without embeddings the BM25 side ranks
-alone. The § itself, its duplicates and the other members of its ärende are not precedent.
+alone. The § itself, its duplicates and the other members of its ärende are not precedent,
+and each ärende is shown once (by its best §), so a § and its protokollsutdrag do not fill
+the list twice; `andra_kommuner` keeps only other kommuner ("how did others answer?").
 
 `dokumenttyp` filters on what a unit is: its part's dokumenttyp, its timeline type, or, for
 "yttrande"/"svar", a § that decides one ("Yttrande över remiss …", "Svar på …").
@@ -33,9 +35,11 @@ def liknande(
     paragraph_id: int | None = None,
     chunk_id: int | None = None,
     dokumenttyp: str | None = None,
+    andra_kommuner: bool = False,
     limit: int = 10,
 ) -> dict[str, Any] | None:
-    """Nearest other § for a § (or for a chunk); None when the id is unknown."""
+    """Nearest other § for a § (or for a chunk), one per ärende (its best §), optionally
+    only from other kommuner; None when the id is unknown."""
     store = searcher.data.store
     searcher.data.refresh()
     if chunk_id is not None:
@@ -58,7 +62,7 @@ def liknande(
     if not source:
         return None
     title = source[0]["rubrik"] or source[0]["title"] or ""
-    allowed = _allowed(store, paragraph_id, dokumenttyp)
+    allowed = _allowed(store, paragraph_id, dokumenttyp, andra_kommuner)
     model = store.get_meta("embedder_name")
     query_vector = _mean(_vectors(store, model, source_chunks)) if model else None
     dense: dict[int, float] = {}
@@ -83,12 +87,13 @@ def liknande(
             lexical[unit] = score
             best_chunk.setdefault(unit, hit)
     fused = _fuse(dense, lexical)
-    ranked = sorted(fused, key=lambda p: (-fused[p], p))[:limit]
+    ranked = _one_per_arende(store, sorted(fused, key=lambda p: (-fused[p], p)), limit)
     return {
         "paragraph_id": paragraph_id,
         "chunk_id": chunk_id,
         "rubrik": title,
         "dokumenttyp": dokumenttyp,
+        "andra_kommuner": andra_kommuner,
         "metod": "hybrid" if dense else "bm25",
         "liknande": [
             _item(searcher, p, best_chunk.get(p), fused[p], dense.get(p), lexical.get(p))
@@ -97,7 +102,24 @@ def liknande(
     }
 
 
-def _allowed(store, paragraph_id: int, dokumenttyp: str | None) -> dict[int, int]:
+def _one_per_arende(store, ranked: list[int], limit: int) -> list[int]:
+    """The best § of each ärende (a § and its protokollsutdrag are one precedent)."""
+    out: list[int] = []
+    seen: set[int] = set()
+    for paragraph_id in ranked:
+        arende = arende_of(store, paragraph_id)
+        if arende in seen:
+            continue
+        seen.add(arende)
+        out.append(paragraph_id)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _allowed(
+    store, paragraph_id: int, dokumenttyp: str | None, andra_kommuner: bool = False
+) -> dict[int, int]:
     """chunk id -> § id for the chunks that may be precedent."""
     arende = arende_of(store, paragraph_id)
     sql = """SELECT c.id, c.paragraph_id FROM chunks c
@@ -107,6 +129,10 @@ def _allowed(store, paragraph_id: int, dokumenttyp: str | None) -> dict[int, int
                AND c.paragraph_id NOT IN (
                    SELECT other_id FROM paragraph_links WHERE paragraph_id = ?)"""
     params: list[Any] = [paragraph_id, arende, paragraph_id]
+    if andra_kommuner:
+        sql += """ AND u.kommun IS NOT (SELECT kommun FROM documents d
+                   JOIN paragraphs q ON q.document_id = d.id WHERE q.id = ?)"""
+        params.append(paragraph_id)
     if dokumenttyp:
         kind = dokumenttyp.strip().lower()
         sql += """ AND (pa.dokumenttyp = ? OR u.typ = ? OR (? IN ('yttrande', 'svar')

@@ -45,6 +45,8 @@ def test_liknande_returns_other_paragraphs_by_embedding_and_rubrik(embedded):
     scores = [i["likhet"] for i in items]
     assert scores == sorted(scores, reverse=True)
     assert all(i["dense"] is not None for i in items)
+    # One precedent per ärende: § 72 and its protokollsutdrag are one.
+    assert len({i["arende_id"] for i in items}) == len(items)
     assert items[0]["chunk"]["chunk_id"] in {
         r[0] for r in store.query("SELECT id FROM chunks WHERE paragraph_id = ?", [ids[0]])
     }
@@ -65,6 +67,16 @@ def test_liknande_filters_by_dokumenttyp(embedded):
     kommuner = {i["kommun"] for i in items}
     assert "Katrineholm" in kommuner  # the yttrande over the motion on vräkningar
     assert not {i["paragraph_id"] for i in items} & _excluded(store, paragraph)
+
+
+def test_liknande_from_other_kommuner(embedded):
+    store = embedded.store
+    paragraph = unit_id(store, "002", paragraf="15")  # Stockholm: handläggning av barnärenden
+    found = liknande(Searcher(embedded), paragraph_id=paragraph, andra_kommuner=True, limit=5)
+    items = found["liknande"]
+    assert items and "Stockholm" not in {i["kommun"] for i in items}
+    # The nearest: Eskilstuna's granskning of handläggning in barn- och ungdomsvården.
+    assert items[0]["rubrik"].startswith("Granskning av handläggning inom barn")
 
 
 def test_liknande_for_a_chunk(embedded):
