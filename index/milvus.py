@@ -291,9 +291,7 @@ class MilvusServer:
         info = self._read_info()
         pid = int(info["pid"]) if info and info.get("pid") else None
         deadline = time.monotonic() + 15
-        while pid and _pid_alive(pid) and time.monotonic() < deadline:
-            if _is_zombie(pid):
-                break
+        while pid and not _exited(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
 
     def _connect(self, deadline: float) -> None:
@@ -317,12 +315,8 @@ class MilvusServer:
         with self._mutex:
             if self._client is None:
                 self.start()
-            elif self.owned and self._proc is not None and self._proc.poll() is not None:
-                log.warning(
-                    "the milvus server for %s exited (rc %s); restarting it",
-                    self.data_dir,
-                    self._proc.returncode,
-                )
+            elif self.owned and self._proc is not None and not self._running(self._proc):
+                log.warning("the milvus server for %s exited; restarting it", self.data_dir)
                 self.stop()
                 self.start()
             elif not self.owned and self._take_lock():
@@ -331,6 +325,11 @@ class MilvusServer:
                 self._launch()
                 self.generation += 1
             return self._client
+
+    @staticmethod
+    def _running(proc: subprocess.Popen) -> bool:
+        # A killed multithreaded process shows as a zombie before waitpid can reap it.
+        return proc.poll() is None and not _is_zombie(proc.pid)
 
     def stop(self) -> None:
         with self._mutex:
@@ -378,6 +377,17 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
     except (OSError, IndexError):
         return False
+
+
+def _exited(pid: int) -> bool:
+    """The process has finished: gone, or a zombie whose threads have all ended (only then
+    has it let go of its files; its parent may not have reaped it yet)."""
+    if not _pid_alive(pid):
+        return True
+    try:
+        return _is_zombie(pid) and len(os.listdir(f"/proc/{pid}/task")) <= 1
+    except OSError:
+        return True
 
 
 # One server per database file and process, shared by every index opened on it.
