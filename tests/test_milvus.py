@@ -205,6 +205,8 @@ FILTER_CASES = [
     ("granskning av kontroll", Filters(dokumenttyp="revisionsrapport")),
     ("beslut", Filters(dnr="SOCN/2023:82")),
     ("nämnden beslutar", Filters(datum_from="2023-01-01")),
+    ("yttrande", Filters(roll="reservation", parti="V")),
+    ("yttrande", Filters(ref="Ds 2023:17")),
 ]
 
 
