@@ -177,10 +177,13 @@ class BM25Index:
         phrases: list[str] | None = None,
     ) -> list[tuple[int, float]]:
         """(chunk_id, score) for the best `limit` chunks; filters apply inside the index."""
-        clauses = [
+        terms = [
             (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "body", term))
             for term in self.analyzer.query_terms(query)
         ]
+        # The words are one required clause: beside the required filters, bare optional
+        # words would let every filtered chunk match, with or without any of them.
+        clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(terms))] if terms else []
         for phrase in phrases or []:
             words = self.analyzer.phrase(phrase)
             if len(words) == 1:

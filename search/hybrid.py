@@ -241,8 +241,9 @@ class Searcher:
         return total - missing, missing
 
     def facets(self, text: str, mode: str = "hybrid", depth: int = 200) -> dict[str, Any]:
-        """Where a query's best matches are: counts per kommun, nämnd, år and dokumenttyp
-        over the top `depth` distinct texts, before filters (so other choices show theirs)."""
+        """Where a query's best matches are: counts per kommun, nämnd, år, dokumenttyp,
+        referens, and the roles and parties of the positions taken in their §, over the top
+        `depth` distinct texts, before filters (so other choices show theirs)."""
         hits = self.rank(parse_query(text), Filters(), depth, mode, DEFAULT_FUSION)
         ids = [h.chunk_id for h in hits[: depth * 2]]
         counters: dict[str, Counter[str]] = {
@@ -251,10 +252,13 @@ class Searcher:
             "ar": Counter(),
             "dokumenttyp": Counter(),
             "referenser": Counter(),
+            "roll": Counter(),
+            "parti": Counter(),
         }
         seen: set[int] = set()
         rows = self._rows(ids)
         references = chunk_references(self.data.store, list(rows))
+        roles, parties = self._positions({r["paragraph_id"] for r in rows.values()})
         for chunk_id in ids:
             row = rows.get(chunk_id)
             if row is None or row["dup_group"] in seen:
@@ -265,12 +269,34 @@ class Searcher:
             counters["ar"][(row["datum"] or "okänt")[:4]] += 1
             counters["dokumenttyp"][row["dokumenttyp"]] += 1
             counters["referenser"].update(references.get(chunk_id, ()))
+            counters["roll"].update(roles.get(row["paragraph_id"], ()))
+            counters["parti"].update(parties.get(row["paragraph_id"], ()))
             if len(seen) >= depth:
                 break
         return {
             name: [{"value": v, "count": c} for v, c in counter.most_common()]
             for name, counter in counters.items()
         }
+
+    def _positions(
+        self, paragraph_ids: set[int | None]
+    ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+        """The roles (reservation, yrkande, …) and the parties of the positions in each §."""
+        ids = sorted(p for p in paragraph_ids if p is not None)
+        roles: dict[int, set[str]] = {}
+        parties: dict[int, set[str]] = {}
+        for start in range(0, len(ids), 900):
+            batch = ids[start : start + 900]
+            for row in self.data.store.query(
+                f"""SELECT paragraph_id, roll, party FROM persons
+                    WHERE paragraph_id IN ({",".join("?" * len(batch))})
+                      AND roll IN ({",".join("?" * len(ROLES))})""",
+                [*batch, *ROLES],
+            ):
+                roles.setdefault(row["paragraph_id"], set()).add(row["roll"])
+                if row["party"]:
+                    parties.setdefault(row["paragraph_id"], set()).add(row["party"])
+        return roles, parties
 
     # --- presenting ----------------------------------------------------------------------
 

@@ -82,9 +82,25 @@ def test_search_by_role_and_party(request, fixture, mode):
     # politician reserved in § 75.
     found = searcher.search("ledsagning", Filters(roll="reservation", parti="m"), 10, mode)
     assert found.results and {r["paragraph_id"] for r in found.results} == {paragraph_10}
-    found = searcher.search("beslut", Filters(roll="reservation"), 10, mode)
+    found = searcher.search("socialnämnden", Filters(roll="reservation"), 10, mode)
     assert len(found.results) == 10  # the filter still fills the limit
     assert {r["paragraph_id"] for r in found.results} <= {paragraph_75, paragraph_10}
+
+
+def test_role_and_party_facets_count_what_their_filters_find(ingested):
+    # The facets count distinct texts among the best matches whose § has a position of that
+    # role (or by that party); choosing one must find exactly as many.
+    searcher = Searcher(ingested)
+    query = "vistelseförbud yttrande"
+    facets = searcher.facets(query, "bm25")
+    roles = {f["value"]: f["count"] for f in facets["roll"]}
+    parties = {f["value"]: f["count"] for f in facets["parti"]}
+    assert roles["reservation"] >= 1 and roles["yrkande"] >= 1
+    assert {"C", "V", "L"} <= set(parties)
+    for key, counts in (("roll", roles), ("parti", parties)):
+        for value, count in counts.items():
+            found = searcher.search(query, Filters(**{key: value}), 50, "bm25")
+            assert len(found.results) == count, (key, value)
 
 
 def test_role_filter_agrees_between_retrievers(ingested):

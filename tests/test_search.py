@@ -95,6 +95,19 @@ def test_fusion_orders_by_both_lists():
     assert [h.chunk_id for h in only] == [1, 2, 3]
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(kommun="Stockholm"), Filters(roll="yrkande"), Filters(dokumenttyp="protokoll")],
+)
+def test_a_bm25_filter_keeps_only_chunks_with_a_query_word(ingested, filters):
+    # The filters narrow the words' matches; they never stand in for them.
+    query = "vistelseförbud"
+    matching = {i for i, _ in ingested.bm25.search(query, 10_000)}
+    filtered = {i for i, _ in ingested.bm25.search(query, 10_000, filters)}
+    assert filtered <= matching
+    assert not ingested.bm25.search("xyzzyfrobnitz", 10_000, filters)
+
+
 def test_search_reports_chunks_not_yet_embedded(ingested):
     response = Searcher(ingested).search("vräkning", limit=3)
     assert response.results  # BM25 serves what is stored
