@@ -8,6 +8,8 @@ from typing import Any
 
 from index.store import Store
 
+from .arenden import has_arenden, paragraph_references, positions
+
 _DOC_FIELDS = (
     "id",
     "filename",
@@ -63,7 +65,44 @@ def get_document(store: Store, document_id: int, with_text: bool = True) -> dict
                 [document_id],
             )
         ]
+        out["enheter"] = document_units(store, document_id)
     return out
+
+
+def document_units(store: Store, document_id: int) -> list[dict[str, Any]]:
+    """Every § and part without § of a document with its ärende (id, the member's type and
+    certainty), its law and remiss references and the positions taken in it, in text order:
+    what a document view needs to link each § to its ärende and precedent."""
+    if not has_arenden(store):
+        return []
+    rows = store.query(
+        """SELECT p.id, p.part_id, p.paragraf, p.rubrik, p.start, p.end, pa.title,
+                  u.arende_id, u.typ, u.sakerhet, u.konfidens
+           FROM paragraphs p JOIN parts pa ON pa.id = p.part_id
+           JOIN arende_units u ON u.paragraph_id = p.id
+           WHERE p.document_id = ? ORDER BY p.start""",
+        [document_id],
+    )
+    ids = [r["id"] for r in rows]
+    references = paragraph_references(store, ids)
+    said = positions(store, ids)
+    return [
+        {
+            "paragraph_id": r["id"],
+            "part_id": r["part_id"],
+            "paragraf": r["paragraf"],
+            "rubrik": r["rubrik"] or r["title"],
+            "start": r["start"],
+            "end": r["end"],
+            "arende_id": r["arende_id"],
+            "typ": r["typ"],
+            "sakerhet": r["sakerhet"],
+            "konfidens": r["konfidens"],
+            "referenser": references.get(r["id"], []),
+            "positioner": said.get(r["id"], []),
+        }
+        for r in rows
+    ]
 
 
 def _document_dict(store: Store, row) -> dict[str, Any]:

@@ -559,6 +559,33 @@ def test_api_paragraf_and_search_results_link_to_their_arende(client, ingested):
     assert similar["liknande"] and paragraph not in {s["paragraph_id"] for s in similar["liknande"]}
 
 
+def test_api_document_lists_its_units_with_arende_positions_and_references(client, ingested):
+    store = ingested.store
+    paragraph = unit_id(store, "000", paragraf="75")
+    document = client.get(f"/api/documents/{document_of(store, paragraph)}").json()
+    units = {u["paragraph_id"]: u for u in document["enheter"]}
+    assert {p["id"] for p in document["paragrafer"]} <= set(units)
+    assert [u["start"] for u in document["enheter"]] == sorted(
+        u["start"] for u in document["enheter"]
+    )
+    unit = units[paragraph]
+    assert (unit["paragraf"], unit["arende_id"]) == ("75", arende_id(store, paragraph))
+    assert unit["referenser"] == ["Ds 2023:17"]
+    assert unit["positioner"] == client.get(f"/api/paragrafer/{paragraph}").json()["positioner"]
+    # Parts without § are units too, with the certainty of their membership.
+    revision = revision_units(store)
+    document = client.get(f"/api/documents/{document_of(store, revision['missiv'])}").json()
+    units = {u["paragraph_id"]: u for u in document["enheter"]}
+    missiv = units[revision["missiv"]]
+    assert missiv["paragraf"] is None and missiv["typ"] == "missiv"
+    assert missiv["sakerhet"] == "trolig"
+    assert missiv["arende_id"] == arende_id(store, revision["76"])
+
+
+def document_of(store, paragraph_id: int) -> int:
+    return store.scalar("SELECT document_id FROM paragraphs WHERE id = ?", [paragraph_id])
+
+
 @pytest.mark.parametrize(
     ("path", "status"),
     [
