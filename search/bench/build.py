@@ -81,6 +81,10 @@ def build(
     data = DataDir(data_dir)
     data.record_settings()
     store = data.store
+    timers = {"band_candidates_s": 0.0, "same_text_s": 0.0, "links_s": 0.0}
+    store.band_candidates = _timed(store.band_candidates, timers, "band_candidates_s")
+    store._link_duplicate_paragraphs = _timed(store._link_duplicate_paragraphs, timers, "links_s")
+    same_text = _timed(is_duplicate, timers, "same_text_s")
     started = time.perf_counter()
     windows: list[tuple[int, float]] = []  # (chunks stored, chunks/s over the last window)
     window_start, window_chunks, stored = started, 0, 0
@@ -98,7 +102,7 @@ def build(
                 parser_version=PARSER_VERSION,
                 bands=[bands(chunk.text) for chunk in parsed.chunks],
                 embed_hashes=hashes,
-                same_text=is_duplicate,
+                same_text=same_text,
             )
         stored += len(parsed.chunks)
         window_chunks += len(parsed.chunks)
@@ -109,6 +113,7 @@ def build(
     out["store_s"] = time.perf_counter() - started
     out["store_chunks_per_s"] = n_chunks / out["store_s"]
     out["store_windows"] = windows
+    out["store_parts"] = timers
     with store.transaction() as conn:
         store.set_meta(conn, "embedder_name", model_name)
     groups = store.query(
@@ -179,6 +184,19 @@ def build(
     }
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def _timed(fn, timers: dict[str, float], key: str):
+    """`fn`, adding the seconds spent in it to `timers[key]`."""
+
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            timers[key] += time.perf_counter() - started
+
+    return wrapper
 
 
 def _embed_hash(parsed, chunk) -> str:

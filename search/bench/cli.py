@@ -18,7 +18,7 @@ DEFAULTS = {
     "api_seconds": 30.0,
     "api_max_requests": 5000,
     "embed_sample": 200,
-    "noise": 0.25,
+    "noise": 0.2,
 }
 
 
@@ -81,6 +81,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--noise", type=float, default=d["noise"], help="noise norm of the synthetic vectors"
     )
     p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the synthetic data directories in --work-dir (for profiling afterwards)",
+    )
+    p.add_argument(
         "--reuse-embeddings",
         type=Path,
         metavar="DATA_DIR",
@@ -127,6 +132,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         embed_sample=args.embed_sample,
         noise=args.noise,
         reuse_embeddings=args.reuse_embeddings,
+        keep=args.keep,
         command=command_line(args),
     )
     results = run(options, log=lambda m: print(f"[bench] {m}", flush=True))

@@ -46,8 +46,9 @@ class Options:
     api_seconds: float = 30.0
     api_max_requests: int = 5_000
     embed_sample: int = 200
-    noise: float = 0.25
+    noise: float = 0.2
     reuse_embeddings: Path | None = None  # a data directory whose embedding cache to copy
+    keep: bool = False  # keep the synthetic data directories (needs work_dir)
     command: str = "namnd bench"
 
     def wants(self, *parts: str) -> bool:
@@ -181,7 +182,8 @@ def _synthetic_parts(opts, results, work, texts, log) -> None:
             log(f"synthetic {size:,}: tantivy vs rank-bm25 (and bm25s)")
             scale["bm25"] = in_subprocess(bm25cmp.compare, directory, texts)
         scales.append(scale)
-        shutil.rmtree(directory, ignore_errors=True)
+        if not (opts.keep and opts.work_dir):
+            shutil.rmtree(directory, ignore_errors=True)
     results["scales"] = scales
     if opts.million and opts.wants("dense") and vectors_dir is not None:
         log(f"FAISS at {opts.million:,} synthetic vectors")
