@@ -158,6 +158,13 @@ class BM25Index:
 
     # --- reading -------------------------------------------------------------------------
 
+    def doc_freq(self, term: str) -> int:
+        """How many chunks hold an analyzed term (for idf weights)."""
+        return int(self.index.searcher().doc_freq("body", term))
+
+    def num_docs(self) -> int:
+        return int(self.index.searcher().num_docs)
+
     def count(self) -> int:
         return self.index.searcher().num_docs
 
@@ -226,8 +233,10 @@ class BM25Index:
                     self.schema,
                     "datum",
                     tantivy.FieldType.Integer,
-                    _date_number(filters.datum_from) if filters.datum_from else None,
+                    # Undated chunks are indexed as 0: a range never includes them (as in SQL).
+                    _date_number(filters.datum_from) if filters.datum_from else 1,
                     _date_number(filters.datum_to) if filters.datum_to else None,
                 )
             )
-        return queries
+        # Filters select; they must not add to the BM25 score.
+        return [tantivy.Query.const_score_query(q, 0.0) for q in queries]

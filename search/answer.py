@@ -353,10 +353,10 @@ class Answerer:
         return 0.0
 
     def _df(self, term: str) -> int:
-        return int(self.data.bm25.index.searcher().doc_freq("body", term))
+        return self.data.bm25.doc_freq(term)
 
     def _idf(self, term: str) -> float:
-        n = max(self.data.bm25.index.searcher().num_docs, 1)
+        n = max(self.data.bm25.num_docs(), 1)
         df = self._df(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
