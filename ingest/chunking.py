@@ -116,26 +116,21 @@ def _sentence_spans(text: str, a: int, b: int, max_words: int) -> list[tuple[int
     if b - a > _HUGE_LINE:
         sentences = [(a + m.start(), a + m.end()) for m in re.finditer(r"[^.!?]+[.!?]*", text[a:b])]
     else:
-        from .persons import nlp
+        from .persons import nlp, tokenizable
 
-        doc = nlp()(text[a:b])
+        doc = nlp()(tokenizable(text[a:b]))
         sentences = [(a + s.start_char, a + s.end_char) for s in doc.sents]
     out: list[tuple[int, int]] = []
     for s, e in sentences:
-        while text[s:e].strip() and len(text[s:e].split()) > max_words:
-            cut = _word_cut(text, s, e, max_words)
+        # A sentence over `max_words` is cut after every `max_words` words (one pass over
+        # its words: counting them again after each cut was quadratic).
+        ends = [s + m.end() for m in re.finditer(r"\S+", text[s:e])]
+        for cut in ends[max_words - 1 : -1 : max_words]:
             out.append((s, cut))
             s = cut
-        if text[s:e].strip():
+        if ends:
             out.append((s, e))
     return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in out]
-
-
-def _word_cut(text: str, s: int, e: int, max_words: int) -> int:
-    for count, match in enumerate(re.finditer(r"\S+", text[s:e]), start=1):
-        if count == max_words:
-            return s + match.end()
-    return e
 
 
 def _group(text: str, spans: list[tuple[int, int]], max_words: int) -> list[_Block]:

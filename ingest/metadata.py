@@ -17,7 +17,9 @@ from .patterns import KOMMUNER, find_dates, mail_domain
 _KOMMUN_ALT = "|".join(sorted((re.escape(k) for k in KOMMUNER), key=len, reverse=True))
 _KOMMUN_PHRASE = re.compile(rf"\b({_KOMMUN_ALT})s?\s+(?:kommuns?|stads?)\b", re.IGNORECASE)
 KOMMUN_MENTION = re.compile(rf"\b({_KOMMUN_ALT})s?\b")
-_EMAIL_DOMAIN = re.compile(r"[\w.+-]+@(?:[\w-]+\.)*([\w-]+)\.se\b", re.IGNORECASE)
+# Matched from the start of an address only: tried at every character of a long run of
+# word characters, the pattern rescanned the run each time (quadratic).
+_EMAIL_DOMAIN = re.compile(r"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)*([\w-]+)\.se\b", re.IGNORECASE)
 _WEB_DOMAIN = re.compile(r"\bwww\.([\w-]+)\.se\b", re.IGNORECASE)
 _SIGNED_PLACE = re.compile(rf"^({_KOMMUN_ALT})\s+\d")
 _AMBIGUOUS = {"mark", "berg", "ale", "kil", "eda", "vara", "sala", "nora", "mora", "osby", "lund"}

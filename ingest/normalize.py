@@ -220,46 +220,87 @@ def _unwrap(lines: list[_Line]) -> list[_Line]:
     if not widths:
         return lines
     full = widths[int(len(widths) * 0.9)] * 0.7
-    out: list[_Line] = []
+    out: list[_Joined] = []
     last_visual = 0  # length of the visual line that ends out[-1]
     for line in lines:
         text = line.text
         previous = out[-1] if out else None
         if (
             previous is not None
-            and previous.text
+            and previous.length
             and text
             and (
-                last_visual >= full or (text[:1].islower() and not _TERMINAL.search(previous.text))
+                last_visual >= full
+                or (text[:1].islower() and not _TERMINAL.search(previous.tail(1)))
             )
-            and "\t" not in previous.text
+            and not previous.tab
             and "\t" not in text
             and not _LIST_START.match(text)
-            and not previous.text.endswith(":")
+            and previous.tail(1) != ":"
         ):
-            previous.text = join_words(previous.text, text)
+            previous.join(text)
             last_visual = len(text)
             continue
         if (
             previous is not None
-            and previous.text
+            and previous.length
             and text
-            and (_TERMINAL.search(previous.text) or _LIST_START.match(text) or "\t" in text)
+            and (_TERMINAL.search(previous.tail(1)) or _LIST_START.match(text) or "\t" in text)
         ):
-            out.append(_Line("", line.page))
-        out.append(_Line(text, line.page))
+            out.append(_Joined("", line.page))
+        out.append(_Joined(text, line.page))
         last_visual = len(text)
-    return out
+    return [line.done() for line in out]
+
+
+class _Joined:
+    """A line being built from joined fragments: kept as pieces, so a paragraph of many
+    thousand lines is not copied again on every join (that was quadratic)."""
+
+    __slots__ = ("length", "page", "pieces", "tab")
+
+    def __init__(self, text: str, page: int) -> None:
+        self.pieces = [text]
+        self.page = page
+        self.length = len(text)
+        self.tab = "\t" in text
+
+    def tail(self, n: int) -> str:
+        """The last `n` characters (fewer when the line is shorter)."""
+        out = ""
+        for piece in reversed(self.pieces):
+            out = piece + out
+            if len(out) >= n:
+                break
+        return out[-n:] if n else ""
+
+    def join(self, right: str) -> None:
+        drop, separator = _joint(self.tail(2), right)
+        if drop:
+            self.pieces[-1] = self.pieces[-1][:-1]  # the last piece ends with the hyphen
+        self.pieces += [separator, right]
+        self.length += len(separator) + len(right) - drop
+        self.tab = self.tab or "\t" in right
+
+    def done(self) -> _Line:
+        return _Line("".join(self.pieces), self.page)
 
 
 def join_words(left: str, right: str) -> str:
     """Join two line fragments, undoing a hyphenation break ("förhands-" + "bedömning")."""
-    if re.search(r"[a-zåäöéü]-$", left) and right[:1].islower():
+    drop, separator = _joint(left[-2:], right)
+    return (left[:-1] if drop else left) + separator + right
+
+
+def _joint(left_end: str, right: str) -> tuple[bool, str]:
+    """How to join a fragment ending in `left_end` (its last two characters) to `right`:
+    whether to drop the left's hyphen, and the separator."""
+    if re.search(r"[a-zåäöéü]-$", left_end) and right[:1].islower():
         first = right.split(" ", 1)[0]
         if first in _CONTINUATION_WORDS:
-            return f"{left} {right}"
-        return left[:-1] + right
-    return f"{left} {right}"
+            return False, " "
+        return True, ""
+    return False, " "
 
 
 def _join_broken(lines: list[_Line], runs_on: list[str | None] | None = None) -> list[_Line]:
@@ -269,7 +310,7 @@ def _join_broken(lines: list[_Line], runs_on: list[str | None] | None = None) ->
     page unfinished: its paragraph goes on at the top of the next page whatever the case of
     the next word ("... Leena Kumpulas (C), Johan" + "Graff Anderssons (L) ...").
     """
-    out: list[_Line] = []
+    out: list[_Joined] = []
     pending_blank = False
     for line in lines:
         if not line.text:
@@ -280,39 +321,41 @@ def _join_broken(lines: list[_Line], runs_on: list[str | None] | None = None) ->
             (
                 previous is not None
                 and pending_blank
-                and len(previous.text) >= 40
-                and "\t" not in previous.text
-                and not _TERMINAL.search(previous.text)
+                and previous.length >= 40
+                and not previous.tab
+                and not _TERMINAL.search(previous.tail(1))
                 and line.text[:1].islower()
                 and not _LIST_START.match(line.text)
             )
             or (
                 previous is not None
-                and re.search(r"[a-zåäö]-$", previous.text)
+                and re.search(r"[a-zåäö]-$", previous.tail(2))
                 and line.text[:1].islower()
                 and not pending_blank
             )
             or (previous is not None and _runs_on(previous, line, runs_on))
         ):
-            previous.text = join_words(previous.text, line.text)
+            previous.join(line.text)
             pending_blank = False
             continue
         if pending_blank and out:
-            out.append(_Line("", line.page))
-        out.append(_Line(line.text, line.page))
+            out.append(_Joined("", line.page))
+        out.append(_Joined(line.text, line.page))
         pending_blank = False
-    return out
+    return [line.done() for line in out]
 
 
-def _runs_on(previous: _Line, line: _Line, runs_on: list[str | None] | None) -> bool:
+def _runs_on(previous: _Joined, line: _Line, runs_on: list[str | None] | None) -> bool:
     if not runs_on or line.page != previous.page + 1 or previous.page >= len(runs_on):
         return False
     from .paragraphs import section_label
 
     continued = runs_on[previous.page]
+    if continued is None:
+        return False
+    ending = clean_line(continued)
     return (
-        continued is not None
-        and previous.text.endswith(clean_line(continued))
+        (not ending or previous.tail(len(ending)) == ending)
         and "\t" not in line.text
         and not _LIST_START.match(line.text)
         and section_label(line.text) is None

@@ -321,17 +321,27 @@ def _sections(
 
 
 def _previous_end(unit: list[Line], line: Line) -> int:
-    index = next(i for i, candidate in enumerate(unit) if candidate.index == line.index)
+    index = _position(unit, line.start)
     return unit[index - 1].end if index else line.start
+
+
+def _position(lines: list[Line], start: int) -> int:
+    """Index (into `lines`, in text order) of the line starting at `start` (by bisection:
+    searching from the top for every section was quadratic on thousands of sections)."""
+    index = bisect.bisect_left(lines, start, key=lambda line: line.start)
+    if index == len(lines) or lines[index].start != start:
+        raise ValueError(f"no line starts at {start}")
+    return index
 
 
 def _fill_decision(paragraph: Paragraph, lines: list[Line]) -> None:
     """Att-satser of the beslut (or förslag till beslut) and the recipients."""
     for section in paragraph.sections:
-        inside = [
-            line for line in lines if section.heading_end <= line.start and line.end <= section.end
-        ]
         if section.sektion in ("beslut", "förslag till beslut") and not paragraph.att_satser:
+            # The lines from the heading's end to the section's end (lines are in order).
+            first = bisect.bisect_left(lines, section.heading_end, key=lambda line: line.start)
+            last = bisect.bisect_right(lines, section.end, key=lambda line: line.end)
+            inside = [line for line in lines[first:last] if line.end <= section.end]
             paragraph.att_satser = _att_satser(inside)
         elif section.sektion == "beslutet skickas till":
             paragraph.skickas_till = recipients(lines, section)
@@ -347,7 +357,7 @@ def _att_satser(lines: list[Line]) -> list[str]:
 
 def recipients(lines: list[Line], section: Section) -> list[str]:
     """Recipients named after "Beslutet skickas till" (inline or on the lines below)."""
-    position = next(i for i, line in enumerate(lines) if line.start == section.start)
+    position = _position(lines, section.start)
     label = section_label(lines[position].text)
     inline = [label[1]] if label and label[1] else []
     end = min(recipients_end(lines, position), len(lines))

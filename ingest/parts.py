@@ -10,6 +10,7 @@ the end of a "Beslutet skickas till" block, and a § that does not continue a pr
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass
@@ -66,20 +67,29 @@ class PartSpan:
 
 def split_parts(lines: list[Line], headings: list[Heading]) -> list[PartSpan]:
     heading_lines = {h.line.index for h in headings}
+    ordered_headings = [h.line.index for h in headings]  # headings are in line order
     labels = [i for i, line in enumerate(lines) if _label_is(line.text, "beslutet skickas till")]
     recipient_lines = {j for i in labels for j in range(i + 1, recipients_end(lines, i))}
-    starts = set(_strong_starts(lines, headings, recipient_lines)) | {0}
+    ordered = sorted(set(_strong_starts(lines, headings, recipient_lines)) | {0})
     for position in labels:
-        following = min((s for s in starts if s > position), default=len(lines))
+        after = bisect.bisect_right(ordered, position)
+        following = ordered[after] if after < len(ordered) else len(lines)
         end = recipients_end(lines, position, stop=following)
-        if end < len(lines) and end not in heading_lines and _inside_allowed(end, headings):
-            starts.add(end)
-    starts = _absorb_into_protokoll(starts, lines, headings)
+        if (
+            end < len(lines)
+            and end not in heading_lines
+            and _inside_allowed(end, headings, ordered_headings)
+        ):
+            index = bisect.bisect_left(ordered, end)
+            if index == len(ordered) or ordered[index] != end:
+                ordered.insert(index, end)
+    starts = _absorb_into_protokoll(set(ordered), lines, headings)
     starts |= _section_run_starts(sorted(starts), lines, headings)
     spans = _spans(sorted(starts), len(lines))
     spans = _merge_tiny(spans, lines, heading_lines)
     for span in spans:
-        span.headings = [h for h in headings if span.first <= h.line.index <= span.last]
+        first = bisect.bisect_left(ordered_headings, span.first)
+        span.headings = headings[first : bisect.bisect_right(ordered_headings, span.last)]
         _classify(span, lines, spans[0] is span)
     return spans
 
@@ -89,13 +99,16 @@ def _absorb_into_protokoll(
 ) -> set[int]:
     """A protokoll header owns everything up to its first § (närvaro, innehållsförteckning)."""
     out = set(starts)
-    for start in sorted(starts):
+    ordered = sorted(starts)
+    heading_lines = [h.line.index for h in headings]
+    for position, start in enumerate(ordered):
         if start not in out or not _header_within(lines, start):
             continue
-        first = next((h.line.index for h in headings if h.line.index > start), None)
-        if first is None or first - start > 200:
+        following = bisect.bisect_right(heading_lines, start)
+        if following == len(heading_lines) or heading_lines[following] - start > 200:
             continue
-        out -= {s for s in starts if start < s <= first}
+        first = heading_lines[following]
+        out.difference_update(ordered[position + 1 : bisect.bisect_right(ordered, first)])
     return out
 
 
@@ -134,7 +147,8 @@ def _strong_starts(
         elif label and label[0] == "handlingar":
             bilaga_titles.extend(_listed_titles(lines, position))
     found.extend(_announced_bilagor(lines, bilaga_titles))
-    return [s for s in found if _inside_allowed(s, headings)]
+    ordered = [h.line.index for h in headings]
+    return [s for s in found if _inside_allowed(s, headings, ordered)]
 
 
 def _label_is(text: str, sektion: str) -> bool:
@@ -142,12 +156,16 @@ def _label_is(text: str, sektion: str) -> bool:
     return label is not None and label[0] == sektion
 
 
-def _inside_allowed(position: int, headings: list[Heading]) -> bool:
-    """A new part cannot start between two consecutive §s of one protokoll."""
-    for left, right in itertools.pairwise(headings):
-        if left.line.index < position < right.line.index and right.number == left.number + 1:
-            return False
-    return True
+def _inside_allowed(position: int, headings: list[Heading], lines: list[int]) -> bool:
+    """A new part cannot start between two consecutive §s of one protokoll.
+
+    `lines` are the headings' line indexes (in line order): only the pair around
+    `position` can enclose it (a scan of every pair for every candidate start was
+    quadratic on thousands of §)."""
+    right = bisect.bisect_right(lines, position)
+    if right == 0 or right == len(headings) or lines[right - 1] == position:
+        return True
+    return headings[right].number != headings[right - 1].number + 1
 
 
 def _title_before(lines: list[Line], position: int) -> int | None:
@@ -274,26 +292,42 @@ def _listed_titles(lines: list[Line], position: int) -> list[tuple[int, set[str]
 
 def _announced_bilagor(lines: list[Line], titles: list[tuple[int, set[str]]]) -> list[int]:
     """Lines that open a bilaga announced earlier ("Bilaga 1: …", "Ärendets handlingar")."""
+    # The content words of every line that could open a bilaga, and for each word the
+    # lines holding it: a title is looked for among the lines sharing its rarest words,
+    # not by reading the rest of the document once per title (quadratic in long bundles).
+    words: dict[int, set[str]] = {}
+    postings: dict[str, list[int]] = {}
+    for line in lines:
+        text = line.text.strip()
+        if (
+            len(text) > 200
+            or _TOC_ENTRY.search(text)
+            or _BILAGA_ITEM.match(text)
+            or text.startswith(("-", "–", "•"))
+            or not line.blank_before
+        ):
+            continue
+        words[line.index] = _content_words(text)
+        for word in words[line.index]:
+            postings.setdefault(word, []).append(line.index)
     found: list[int] = []
     used: set[int] = set()
     for listed_at, wanted in titles:
         if len(wanted) < 2:
             continue
-        for line in lines[listed_at + 1 :]:
-            text = line.text.strip()
-            if (
-                line.index in used
-                or len(text) > 200
-                or _TOC_ENTRY.search(text)
-                or _BILAGA_ITEM.match(text)
-                or text.startswith(("-", "–", "•"))
-                or not line.blank_before
-            ):
+        # A match holds `need` of the wanted words, so one of the `len - need + 1` rarest.
+        need = next(k for k in range(len(wanted) + 1) if k / len(wanted) >= 0.6)
+        rarest = sorted(wanted, key=lambda w: (len(postings.get(w, ())), w))
+        candidates = sorted(
+            {i for w in rarest[: len(wanted) - need + 1] for i in postings.get(w, ())}
+        )
+        for index in candidates[bisect.bisect_right(candidates, listed_at) :]:
+            have = words[index]
+            if index in used:
                 continue
-            have = _content_words(text)
             if len(wanted & have) / len(wanted) >= 0.6 and len(have - wanted) <= 8:
-                found.append(line.index)
-                used.add(line.index)
+                found.append(index)
+                used.add(index)
                 break
     return found
 
@@ -301,12 +335,14 @@ def _announced_bilagor(lines: list[Line], titles: list[tuple[int, set[str]]]) ->
 def _section_run_starts(starts: list[int], lines: list[Line], headings: list[Heading]) -> set[int]:
     """A § that is the first of its part, with text before it that is no protokoll header."""
     out: set[int] = set()
+    previous = -1  # line of the heading before (headings are in line order)
     for heading in headings:
         index = heading.line.index
-        part_start = max(s for s in starts if s <= index)
-        earlier = [h for h in headings if part_start <= h.line.index < index]
+        part_start = starts[bisect.bisect_right(starts, index) - 1]
+        earlier = part_start <= previous < index
         if not earlier and part_start != index and not _header_within(lines, part_start):
             out.add(index)
+        previous = index
     return out
 
 
@@ -315,11 +351,10 @@ def _spans(starts: list[int], n_lines: int) -> list[PartSpan]:
     return [PartSpan(a, b - 1) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _body_chars(lines: list[Line], span: PartSpan) -> int:
-    """Characters of running text; letterhead labels, names and numbers do not count."""
-    return sum(
-        len(line.text) for line in lines[span.first : span.last + 1] if words(line.text) >= 3
-    )
+def _body_chars(lines: list[Line]) -> list[int]:
+    """Characters of running text before each line (prefix sums; one more than lines):
+    letterhead labels, names and numbers do not count."""
+    return [0, *itertools.accumulate(len(t.text) if words(t.text) >= 3 else 0 for t in lines)]
 
 
 def _merge_tiny(
@@ -328,12 +363,16 @@ def _merge_tiny(
     """A part with hardly any body text (a bare letterhead or title page) joins the next."""
     out: list[PartSpan] = []
     carry: PartSpan | None = None
+    ordered = sorted(heading_lines)
+    body = _body_chars(lines)
     for span in spans:
         if carry is not None:
             span = PartSpan(carry.first, span.last)
             carry = None
-        has_heading = any(span.first <= i <= span.last for i in heading_lines)
-        if _body_chars(lines, span) < 150 and not has_heading and span is not spans[-1]:
+        after = bisect.bisect_left(ordered, span.first)
+        has_heading = after < len(ordered) and ordered[after] <= span.last
+        chars = body[span.last + 1] - body[span.first]
+        if chars < 150 and not has_heading and span is not spans[-1]:
             carry = span
             continue
         out.append(span)

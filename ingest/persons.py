@@ -114,6 +114,17 @@ def nlp():
     return pipeline
 
 
+# spaCy's tokenizer strips affixes from a token one at a time and searches the rest anew
+# each time: quadratic in the length of a token such as "((((…" (100 KB took minutes).
+_LONG_RUN = re.compile(r"\S{200,}")
+
+
+def tokenizable(text: str) -> str:
+    """`text` for spaCy: every run of 200 or more non-space characters (no word, name or
+    sentence of its own) becomes as many "x", so offsets stay those of `text`."""
+    return _LONG_RUN.sub(lambda m: "x" * len(m[0]), text) if len(text) >= 200 else text
+
+
 @lru_cache(maxsize=1)
 def _matcher():
     from spacy.matcher import Matcher
@@ -146,8 +157,11 @@ def party_mentions(text: str, base: int = 0, doc=None) -> list[PartyMention]:
     """Person mentions in `text`; with party when written as "Name (PARTY)"."""
     from spacy.util import filter_spans
 
-    doc = doc if doc is not None else nlp().make_doc(text)
-    source = doc.text  # Doc.text joins every token anew on each access: read it once
+    if doc is None:
+        doc = nlp().make_doc(tokenizable(text))
+        source = text
+    else:
+        source = doc.text  # Doc.text joins every token anew on each access: read it once
     spans = []
     for match_id, start, end in _matcher()(doc):
         span = doc[start:end]
@@ -249,8 +263,9 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, str]]:
     offset = start
     for line in text[start:end].split("\n"):
         if line.strip():
-            for sentence in nlp()(line).sents:
-                out.append((offset + sentence.start_char, sentence.text))
+            for sentence in nlp()(tokenizable(line)).sents:
+                a, b = sentence.start_char, sentence.end_char
+                out.append((offset + a, line[a:b]))
         offset += len(line) + 1
     return out
 

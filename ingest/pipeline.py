@@ -1,7 +1,8 @@
 """`namnd ingest`: files in, store and BM25 index updated, then embeddings.
 
-Each file is read, understood and stored in one transaction; a file that fails is logged
-with its reason and skipped, and the rest of the batch goes on. Re-ingesting an unchanged
+Each file is read and understood in a parse worker process under a per-file time limit
+(ingest/worker.py), then stored in one transaction; a file that fails or takes too long is
+logged with its reason and skipped, and the rest of the batch goes on. Re-ingesting an unchanged
 file (same content hash) changes nothing; a changed file replaces its old rows. The BM25
 index is updated right after each stored document, so documents are searchable before the
 slow embedding step has run.
@@ -18,15 +19,16 @@ from pathlib import Path
 from tqdm import tqdm
 
 from index.datadir import DataDir
-from index.embed import passage_text, text_hash
 
 from . import arenden
-from .dedup import bands, is_duplicate
+from .dedup import is_duplicate
 from .manifest import Manifest
-from .model import ParsedDocument
-from .normalize import normalize
-from .parse import PARSER_VERSION, Hints, parse_document
-from .readers import SUPPORTED_SUFFIXES, IngestError, Limits, read_file
+from .parse import PARSER_VERSION, Hints
+from .prepare import Prepared, prepare
+from .readers import SUPPORTED_SUFFIXES, IngestError, Limits
+from .worker import ParseWorker, shared_worker
+
+__all__ = ["FileResult", "Prepared", "Summary", "collect_files", "ingest_one", "ingest_paths"]
 
 
 @dataclass
@@ -67,17 +69,6 @@ class Summary:
         }
 
 
-@dataclass
-class Prepared:
-    """Everything about one file that can be computed before touching the store."""
-
-    parsed: ParsedDocument
-    fmt: str
-    content_hash: str
-    bands: list[list[str]]
-    embed_hashes: list[str]
-
-
 def collect_files(paths: Iterable[Path]) -> list[Path]:
     """Files named directly, plus supported files found under directories (sorted)."""
     files: list[Path] = []
@@ -95,35 +86,6 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
         else:
             files.append(path)
     return list(dict.fromkeys(files))
-
-
-def prepare(path: Path, hints: Hints | None, limits: Limits) -> Prepared:
-    raw, data = read_file(path, limits)
-    parsed = parse_document(normalize(raw), hints)
-    if not parsed.chunks:
-        raise IngestError("no text found")
-    hashes = []
-    for chunk in parsed.chunks:
-        part = parsed.parts[chunk.part_index]
-        paragraph = part.paragraphs[chunk.paragraph_index]
-        hashes.append(
-            text_hash(
-                passage_text(
-                    parsed.kommun,
-                    part.namnd,
-                    paragraph.paragraf,
-                    paragraph.rubrik or part.title,
-                    chunk.text,
-                )
-            )
-        )
-    return Prepared(
-        parsed=parsed,
-        fmt=raw.fmt,
-        content_hash=hashlib.sha256(data).hexdigest(),
-        bands=[bands(chunk.text) for chunk in parsed.chunks],
-        embed_hashes=hashes,
-    )
 
 
 def ingest_paths(
@@ -144,22 +106,29 @@ def ingest_paths(
     if relinked:
         data.bm25.clear()  # the BM25 fields from persons and references change with it
     data.reconcile_bm25()
+    # Files are parsed in a worker process under the time limit (none: in this process).
+    worker = shared_worker() if limits.max_seconds else None
     bar = tqdm(files, unit="file", desc="ingest", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.name[:40])
-        summary.results.append(
-            ingest_one(data, path, manifest.hints_for(path) if manifest else None, limits)
-        )
+        hints = manifest.hints_for(path) if manifest else None
+        summary.results.append(ingest_one(data, path, hints, limits, worker))
     bar.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -> FileResult:
+def ingest_one(
+    data: DataDir,
+    path: Path,
+    hints: Hints | None,
+    limits: Limits,
+    worker: ParseWorker | None = None,
+) -> FileResult:
     started = time.perf_counter()
     source = str(path.resolve()) if path.exists() else str(path)
     try:
-        quick_hash = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        quick_hash = file_hash(path, limits.max_bytes)
     except OSError as error:
         return _skip(data, source, f"cannot read file: {error.strerror}", started)
     existing = data.store.document_by_source(source)
@@ -181,7 +150,10 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
                 quick_hash,
             )
     try:
-        prepared = prepare(path, hints, limits)
+        if worker is not None:
+            prepared = worker.prepare(path, hints, limits)
+        else:
+            prepared = prepare(path, hints, limits)
     except IngestError as error:
         return _skip(data, source, str(error), started, quick_hash)
     except Exception as error:  # a parser bug must not stop the batch
@@ -228,6 +200,18 @@ def ingest_one(data: DataDir, path: Path, hints: Hints | None, limits: Limits) -
         chunks=len(chunk_ids),
     )
     return _done(data, result, started, prepared.content_hash)
+
+
+def file_hash(path: Path, max_bytes: int) -> str | None:
+    """SHA-256 of a regular file, read in steps; None for anything else and for a file over
+    `max_bytes` (the reader refuses it without reading it)."""
+    if not path.is_file() or path.stat().st_size > max_bytes:
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _skip(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,9 @@ class Limits:
     max_bytes: int = 100_000_000
     max_pages: int = 5_000
     max_unzipped_bytes: int = 200_000_000
+    # Seconds to read and parse one file (in a worker process, ingest/worker.py); None
+    # parses in process without a limit.
+    max_seconds: float | None = 300.0
 
 
 @dataclass
@@ -48,9 +52,12 @@ def read_file(path: Path, limits: Limits | None = None) -> tuple[RawText, bytes]
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(f"unsupported file type {suffix or '(none)'}")
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as error:
         raise IngestError(f"cannot read file: {error.strerror}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise IngestError("not a regular file")  # a FIFO or device would block or never end
+    size = status.st_size
     if size == 0:
         raise IngestError("empty file")
     if size > limits.max_bytes:

@@ -1,0 +1,55 @@
+"""Everything about one file that can be computed before touching the store: read, normalize,
+parse, and hash what will be embedded. Runs in the parse worker (ingest/worker.py) or in
+process."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.embed import passage_text, text_hash
+
+from .dedup import bands
+from .model import ParsedDocument
+from .normalize import normalize
+from .parse import Hints, parse_document
+from .readers import IngestError, Limits, read_file
+
+
+@dataclass
+class Prepared:
+    parsed: ParsedDocument
+    fmt: str
+    content_hash: str
+    bands: list[list[str]]
+    embed_hashes: list[str]
+
+
+def prepare(path: Path, hints: Hints | None, limits: Limits) -> Prepared:
+    raw, data = read_file(path, limits)
+    parsed = parse_document(normalize(raw), hints)
+    if not parsed.chunks:
+        raise IngestError("no text found")
+    hashes = []
+    for chunk in parsed.chunks:
+        part = parsed.parts[chunk.part_index]
+        paragraph = part.paragraphs[chunk.paragraph_index]
+        hashes.append(
+            text_hash(
+                passage_text(
+                    parsed.kommun,
+                    part.namnd,
+                    paragraph.paragraf,
+                    paragraph.rubrik or part.title,
+                    chunk.text,
+                )
+            )
+        )
+    return Prepared(
+        parsed=parsed,
+        fmt=raw.fmt,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        bands=[bands(chunk.text) for chunk in parsed.chunks],
+        embed_hashes=hashes,
+    )
