@@ -108,6 +108,8 @@ def embed_pending(
     bar.close()
     stats.seconds = time.perf_counter() - started
     sync_vectors(store, embedder.name, vectors)
+    if stats.embedded:
+        store.bump_generation()  # readers count embedded chunks again (Searcher.coverage)
     return stats
 
 
