@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from api.arenden import router as arenden_router
+from api.masking import MaskedJSONResponse, install_log_masking
 from index.bm25 import Filters
 from index.datadir import DataDir
 from search.answer import Answerer
@@ -77,7 +78,13 @@ class Service:
         self.data.close()
 
 
-def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> FastAPI:
+def create_app(
+    data_dir: Path, *, cors_origins: list[str] | None = None, mask: bool = True
+) -> FastAPI:
+    """The app over `data_dir`. With `mask` (the default) every JSON response has its
+    personnummer masked (api/masking.py); log records are masked either way."""
+    install_log_masking()
+    json_response = MaskedJSONResponse if mask else JSONResponse
     service = Service(data_dir)
 
     @asynccontextmanager
@@ -90,6 +97,7 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
         description="Sök och frågor med källhänvisningar i kommunala nämndhandlingar.",
         version="0.1.0",
         lifespan=lifespan,
+        default_response_class=json_response,
     )
     app.state.service = service
     if cors_origins:
@@ -104,11 +112,11 @@ def create_app(data_dir: Path, *, cors_origins: list[str] | None = None) -> Fast
             }
             for e in error.errors()
         ]
-        return JSONResponse(status_code=422, content={"detail": problems})
+        return json_response(status_code=422, content={"detail": problems})
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, error: ValueError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": str(error)})
+        return json_response(status_code=422, content={"detail": str(error)})  # may echo input
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, error: Exception) -> JSONResponse:

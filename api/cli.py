@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATA_DIR = "namnd-data"
 
@@ -33,6 +34,22 @@ def _threads(parser: argparse.ArgumentParser) -> None:
         default=1,
         help="OpenMP threads for embedding and FAISS (1 keeps latency steady on 2 cores)",
     )
+
+
+def _masking(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-mask",
+        dest="mask",
+        action="store_false",
+        help="show personnummer and samordningsnummer as they are (masked by default)",
+    )
+
+
+def _shown(args: argparse.Namespace, value: Any) -> Any:
+    """What a command prints: `value` with its personnummer masked unless --no-mask."""
+    from api.masking import mask_data
+
+    return mask_data(value) if args.mask else value
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -97,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("documents", help="list documents with metadata and § list")
     p.add_argument("--json", action="store_true")
+    _masking(p)
     _common(p)
 
     p = sub.add_parser("search", help="hybrid search over the chunks")
@@ -111,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="score fusion (convex won on the evaluation set; see BENCHMARKS.md)",
     )
     p.add_argument("--json", action="store_true", help="result objects as JSON")
+    _masking(p)
     _threads(p)
     _common(p)
 
@@ -118,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     _filters(p)
     p.add_argument("--json", action="store_true", help="the answer object as JSON")
+    _masking(p)
     _threads(p)
     _common(p)
 
@@ -126,11 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kommun")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
+    _masking(p)
     _common(p)
 
     p = sub.add_parser("arende", help="one ärende: timeline, evidence, audit trail, positions")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
+    _masking(p)
     _common(p)
 
     p = sub.add_parser("serve", help="serve the JSON API and the web UI")
@@ -142,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="allow this browser origin to call the API (repeatable; off by default)",
     )
+    _masking(p)
     _threads(p)
     _common(p)
 
@@ -251,14 +274,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     response = Searcher(data).search(
         args.query, _filters_from(args), limit=args.limit, mode=args.mode, fusion=args.fusion
     )
+    shown = _shown(args, response.as_dict())
     if args.json:
-        print(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
         return 0
-    for note in response.notes:
+    for note in shown["notes"]:
         print(f"Obs: {note}")
-    if not response.results:
+    if not shown["results"]:
         print("Inga träffar.")
-    for number, result in enumerate(response.results, start=1):
+    for number, result in enumerate(shown["results"], start=1):
         place = " · ".join(
             str(x)
             for x in (
@@ -304,7 +328,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from search.hybrid import Searcher
 
     data = _open(args, readonly=True)
-    answer = Answerer(Searcher(data)).ask(args.question, _filters_from(args))
+    answer = _shown(args, Answerer(Searcher(data)).ask(args.question, _filters_from(args)))
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=2))
         return 0
@@ -332,7 +356,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    app = create_app(args.data_dir, cors_origins=args.cors_origin or None)
+    app = create_app(args.data_dir, cors_origins=args.cors_origin or None, mask=args.mask)
     print(f"Nämndsök: http://{args.host}:{args.port}/  (API-dokumentation: /docs)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
@@ -366,7 +390,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
     from search.documents import list_documents
 
     data = _open(args, readonly=True)
-    documents = list_documents(data.store)
+    documents = _shown(args, list_documents(data.store))
     if args.json:
         print(json.dumps(documents, ensure_ascii=False, indent=2))
         return 0
@@ -409,8 +433,11 @@ def cmd_arenden(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
     data = _arenden_data(args)
-    found = list_arenden(
-        data.store, args.query, searcher=Searcher(data), kommun=args.kommun, limit=args.limit
+    found = _shown(
+        args,
+        list_arenden(
+            data.store, args.query, searcher=Searcher(data), kommun=args.kommun, limit=args.limit
+        ),
     )
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=2))
@@ -423,7 +450,7 @@ def cmd_arende(args: argparse.Namespace) -> int:
     from api.arenden_text import print_arende
     from search.arenden import get_arende
 
-    found = get_arende(_arenden_data(args).store, args.id)
+    found = _shown(args, get_arende(_arenden_data(args).store, args.id))
     if found is None:
         raise ValueError(f"no ärende {args.id}")
     if args.json:

@@ -1,0 +1,410 @@
+"""Personnummer masking (api/masking.py): the detector's rules, and end to end over a
+generated protokoll holding a personnummer: the HTTP API, the `namnd` command and the logs
+never show it (unless masking is turned off), offsets still line up, the store keeps it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.cli import main
+from api.masking import (
+    MaskingLogFilter,
+    find_personnummer,
+    mask_data,
+    mask_text,
+)
+
+
+def luhn_digit(nine: str) -> str:
+    """The check digit for nine digits, computed from the right as in the standard."""
+    total = 0
+    for position, char in enumerate(reversed(nine)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value // 10 + value % 10
+    return str((10 - total % 10) % 10)
+
+
+def with_check(nine: str) -> str:
+    """YYMMDD-NNN plus its check digit, as YYMMDD-NNNN."""
+    return f"{nine[:6]}-{nine[6:]}{luhn_digit(nine)}"
+
+
+PNR = with_check("811228987")  # 811228-9874, Skatteverket's example
+SAMORDNING = with_check("701063239")  # born on the 3rd: day 03 + 60
+
+
+def test_the_check_digit_helper_agrees_with_known_numbers():
+    assert PNR == "811228-9874"
+    assert SAMORDNING == "701063-2391"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (PNR, "XXXXXX-XXXX"),
+        ("811228+9874", "XXXXXX+XXXX"),  # 100 years or older
+        ("8112289874", "XXXXXXXXXX"),
+        ("19811228-9874", "XXXXXXXX-XXXX"),
+        ("198112289874", "XXXXXXXXXXXX"),
+        (SAMORDNING, "XXXXXX-XXXX"),
+        ("19701063-2391", "XXXXXXXX-XXXX"),
+        (with_check("000229123"), "XXXXXX-XXXX"),  # born 2000
+    ],
+)
+def test_every_form_is_masked_at_the_same_length(text, masked):
+    assert find_personnummer(text) == [(0, len(text))]
+    assert mask_text(text) == masked
+
+
+def test_masked_in_running_text_with_offsets_kept():
+    text = f"Sökanden ({PNR}), tidigare pnr:{PNR.replace('-', '')}. Se 19{PNR}!"
+    masked = mask_text(text)
+    assert len(masked) == len(text)
+    assert masked == "Sökanden (XXXXXX-XXXX), tidigare pnr:XXXXXXXXXX. Se XXXXXXXX-XXXX!"
+    assert [text[a:b] for a, b in find_personnummer(text)] == [
+        PNR,
+        PNR.replace("-", ""),
+        "19" + PNR,
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "811228-9875",  # wrong check digit
+        "811228-9870",
+        "19811228-9873",
+        "198112289871",
+        with_check("811328987"),  # month 13, valid Luhn
+        with_check("810028987"),  # month 00
+        with_check("811200987"),  # day 00
+        with_check("811232987"),  # day 32
+        with_check("811260987"),  # day 60: neither a day nor a samordningsnummer
+        with_check("811292987"),  # day 92
+        "212000-0340",  # organisation number: month 20
+        with_check("212000034"),  # the same with a valid check digit
+        "35" + PNR.replace("-", ""),  # century 35 is no century: a 12-digit run
+        "SOCN/2023:98",
+        "Dnr 1.2.2-72/2022",
+        "KS 2023/000123-1.2",
+        "1 234 567 kr",
+        "8 112 289 874 kr",
+        "016-710 10 00",
+        "08-508 290 00",
+        "2023-05-24",
+        "2023-05-24 – 2023-06-30",
+        "4 kap. 1 § SoL",
+        "SFS 2001:453",
+        "Ds 2023:17",
+        "kl. 08:30-12:00",
+    ],
+)
+def test_not_a_personnummer(text):
+    assert find_personnummer(text) == []
+    assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" + PNR,  # 7 digits before the separator
+        PNR + "5",  # 5 digits after it
+        "0" + PNR.replace("-", ""),  # 11 digits
+        PNR.replace("-", "") + "12",  # 12 digits that are no YYYYMMDDNNNN
+        "19" + PNR + "3",
+    ],
+)
+def test_not_cut_out_of_a_longer_digit_run(text):
+    assert find_personnummer(text) == []
+
+
+def test_samordningsnummer_days_61_to_91():
+    assert find_personnummer(with_check("811261987"))
+    assert find_personnummer(with_check("811291987"))
+
+
+def test_mask_data_masks_every_string_and_key_and_keeps_the_rest():
+    value = {
+        "text": f"pnr {PNR}",
+        "highlights": [[0, 3]],
+        "nested": [{"quote": PNR, "n": 1, "page": None}],
+        PNR: True,
+        "dnr": "SOCN/2023:98",
+    }
+    assert mask_data(value) == {
+        "text": "pnr XXXXXX-XXXX",
+        "highlights": [[0, 3]],
+        "nested": [{"quote": "XXXXXX-XXXX", "n": 1, "page": None}],
+        "XXXXXX-XXXX": True,
+        "dnr": "SOCN/2023:98",
+    }
+    assert value["text"] == f"pnr {PNR}", "the input is not changed"
+
+
+# --- logs ---------------------------------------------------------------------------------
+
+
+def access_record(path: str) -> logging.LogRecord:
+    """A record as uvicorn's access log makes it (the path with its query string is an arg)."""
+    return logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200),
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "query", [PNR, "811228%2B9874", "811228%2b9874", "19" + PNR, "811228+9874"]
+)
+def test_log_filter_masks_an_access_log_query_string(query):
+    record = access_record(f"/api/search?q={query}&limit=10")
+    assert MaskingLogFilter().filter(record) is True
+    message = record.getMessage()
+    assert "9874" not in message
+    assert "/api/search?q=XXXXXX" in message
+    assert record.args[4] == 200, "uvicorn's access formatter needs the status as an int"
+
+
+def test_log_filter_masks_the_message_and_the_traceback():
+    try:
+        raise ValueError(f"no such person {PNR}")
+    except ValueError:
+        record = logging.LogRecord(
+            "namnd.api", logging.ERROR, __file__, 1, f"failed for {PNR}", (), sys.exc_info()
+        )
+    MaskingLogFilter().filter(record)
+    handler_output = logging.Formatter().format(record)
+    assert PNR not in handler_output
+    assert "failed for XXXXXX-XXXX" in handler_output
+    assert "ValueError: no such person XXXXXX-XXXX" in handler_output
+
+
+# --- end to end ---------------------------------------------------------------------------
+
+PROTOKOLL = f"""\
+## Protokoll fört vid socialnämndens sammanträde 2023-05-24
+
+**Plats och tid** Stadshuset, Katrineholm, klockan 08:30–12:00
+
+Ledamöter	Göran Gredfors (M) ordförande, Anna Wilder (S), Carina Åkesson (SD)
+Övriga närvarande	Sara Boëthius nämndsekreterare
+
+§ 12
+
+## Ansökan om ekonomiskt bistånd till hyra
+
+Dnr SOCN/2023:98
+
+### Ärendebeskrivning
+
+Sökanden med personnummer {PNR} ansöker om ekonomiskt bistånd till hyra för maj 2023. \
+Hyran uppgår till 1 234 567 kr enligt hyresavtalet. Frågor besvaras av socialförvaltningen \
+på telefon 016-710 10 00. Hyresvärdens organisationsnummer är 212000-0340. Ärendet har \
+tidigare behandlats under Dnr 1.2.2-72/2022 enligt 4 kap. 1 § SoL.
+
+### Beslut
+
+Socialnämnden beslutar att bevilja sökanden {PNR} ekonomiskt bistånd till hyra för maj 2023.
+
+§ 13
+
+## Överklagande av beslut om bistånd för {SAMORDNING}
+
+Dnr SOCN/2023:99
+
+### Beslut
+
+Socialnämnden beslutar att överlämna överklagandet till förvaltningsrätten.
+"""
+
+KEPT = ["SOCN/2023:98", "1 234 567 kr", "016-710 10 00", "212000-0340", "1.2.2-72/2022"]
+
+
+@pytest.fixture(scope="module")
+def data_path(tmp_path_factory):
+    """A fresh data directory with the generated protokoll, BM25 only (no embedding)."""
+    from index.datadir import DataDir
+    from ingest.pipeline import ingest_paths
+
+    root = tmp_path_factory.mktemp("masking")
+    source = root / "in" / "protokoll_socialnamnden_2023-05-24.txt"
+    source.parent.mkdir()
+    source.write_text(PROTOKOLL, encoding="utf-8")
+    data = DataDir(root / "data")
+    summary = ingest_paths(data, [source], progress=False)
+    assert summary.count("ingested") == 1, [r.reason for r in summary.results]
+    data.close()
+    return root / "data"
+
+
+@pytest.fixture(scope="module")
+def masked(data_path):
+    with TestClient(create_app(data_path)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def unmasked(data_path):
+    with TestClient(create_app(data_path, mask=False)) as client:
+        yield client
+
+
+def get(client, path: str, **params) -> tuple[dict, str]:
+    response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return response.json(), response.text
+
+
+def assert_no_personnummer(body: str) -> None:
+    for number in (PNR, SAMORDNING):
+        assert number not in body
+        assert number.replace("-", "") not in body
+
+
+def test_the_store_keeps_the_truth(data_path):
+    from index.datadir import DataDir
+
+    data = DataDir(data_path, readonly=True)
+    try:
+        (text,) = [r[0] for r in data.store.query("SELECT text FROM documents")]
+    finally:
+        data.close()
+    assert PNR in text and SAMORDNING in text
+
+
+def test_document_view_is_masked_with_offsets_unchanged(masked, unmasked):
+    document, body = get(masked, "/api/documents/1")
+    assert_no_personnummer(body)
+    truth, truth_body = get(unmasked, "/api/documents/1")
+    assert PNR in truth["text"] and SAMORDNING in truth_body
+    text = document["text"]
+    assert len(text) == len(truth["text"])
+    at = truth["text"].index(PNR)
+    assert text[at : at + len(PNR)] == "XXXXXX-XXXX"
+    assert text.count("XXXXXX-XXXX") == 3
+    for kept in KEPT:
+        assert kept in text
+    # Every offset the view uses points at the same text as before, apart from the masks.
+    assert document["chunks"] == truth["chunks"]
+    assert mask_text(truth["text"]) == text
+    rubriker = [p["rubrik"] for p in document["paragrafer"]]
+    assert "Överklagande av beslut om bistånd för XXXXXX-XXXX" in rubriker
+
+
+def test_search_is_masked_and_highlights_still_mark_the_words(masked, unmasked):
+    found, body = get(masked, "/api/search", q="bistånd hyra", mode="bm25")
+    assert_no_personnummer(body)
+    truth, _ = get(unmasked, "/api/search", q="bistånd hyra", mode="bm25")
+    assert found["total"] == truth["total"] >= 2
+    document, _ = get(masked, "/api/documents/1")
+    shown = [r for r in found["results"] if "XXXXXX-XXXX" in r["snippet"]]
+    assert shown, "a snippet shows the masked number"
+    assert any(PNR in r["snippet"] for r in truth["results"])
+    for result, original in zip(found["results"], truth["results"], strict=True):
+        assert result["highlights"] == original["highlights"]
+        assert len(result["snippet"]) == len(original["snippet"])
+        assert document["text"][result["start"] : result["end"]] == result["text"]
+        for start, end in result["highlights"]:
+            assert result["snippet"][start:end].lower().startswith(("bistånd", "hyr"))
+
+
+def test_searching_for_the_number_finds_it_but_never_shows_it(masked):
+    found, body = get(masked, "/api/search", q=PNR, mode="bm25")
+    assert found["total"] >= 1, "the index holds the real number"
+    assert_no_personnummer(body)
+    assert found["query"] == "XXXXXX-XXXX"
+
+
+def test_ask_is_masked_and_the_citation_still_points_at_its_quote(masked, unmasked):
+    question = "Vilket personnummer har sökanden som ansöker om ekonomiskt bistånd till hyra?"
+    answer, body = get(masked, "/api/ask", q=question)
+    assert_no_personnummer(body)
+    truth, _ = get(unmasked, "/api/ask", q=question)
+    assert not answer["abstained"]
+    assert PNR in truth["answer"]
+    assert "XXXXXX-XXXX" in answer["answer"]
+    document, _ = get(masked, "/api/documents/1")
+    (citation,) = [c for c in answer["citations"] if "XXXXXX-XXXX" in c["quote"]]
+    assert document["text"][citation["start"] : citation["end"]] == citation["quote"]
+    posted = masked.post("/api/ask", json={"q": question})
+    assert posted.status_code == 200
+    assert_no_personnummer(posted.text)
+
+
+def test_arenden_and_paragrafer_are_masked(masked, unmasked):
+    listing, body = get(masked, "/api/arenden")
+    assert_no_personnummer(body)
+    assert SAMORDNING in get(unmasked, "/api/arenden")[1]
+    for arende in listing["arenden"]:
+        assert_no_personnummer(get(masked, f"/api/arenden/{arende['id']}")[1])
+    unit_ids = [u["paragraph_id"] for u in get(masked, "/api/documents/1")[0]["enheter"]]
+    assert unit_ids
+    bodies = [get(masked, f"/api/paragrafer/{i}")[1] for i in unit_ids]
+    for paragraph_body in bodies:
+        assert_no_personnummer(paragraph_body)
+    assert any("XXXXXX-XXXX" in b for b in bodies)
+
+
+def test_an_error_echoing_input_is_masked(masked):
+    response = masked.get("/api/search", params={"q": "bistånd", "roll": PNR})
+    assert response.status_code == 422
+    assert_no_personnummer(response.text)
+
+
+def test_app_and_access_logs_are_masked(masked, caplog):
+    """create_app installed the masking for every record made in the process."""
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("namnd.api").warning("slow query %r", PNR)
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/api/ask?q={PNR}", "1.1", 200
+        )
+    assert len(caplog.records) == 2
+    assert_no_personnummer(caplog.text)
+    assert "slow query 'XXXXXX-XXXX'" in caplog.text
+    assert "/api/ask?q=XXXXXX-XXXX" in caplog.text
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "bistånd hyra", "--mode", "bm25"],
+        ["search", "bistånd hyra", "--mode", "bm25", "--json"],
+        ["ask", "Vilket personnummer har sökanden som ansöker om ekonomiskt bistånd till hyra?"],
+        ["documents"],
+        ["documents", "--json"],
+        ["arenden", "--json"],
+    ],
+)
+def test_cli_output_is_masked_unless_no_mask(data_path, capsys, command):
+    assert main([*command, "--data-dir", str(data_path)]) == 0
+    shown = capsys.readouterr().out
+    assert_no_personnummer(shown)
+    assert "XXXXXX-XXXX" in shown
+    assert main([*command, "--data-dir", str(data_path), "--no-mask"]) == 0
+    raw = capsys.readouterr().out
+    assert PNR in raw or SAMORDNING in raw
+    assert len(raw) == len(shown)
+
+
+def test_cli_arende_is_masked(data_path, capsys):
+    assert main(["arenden", "--json", "--data-dir", str(data_path)]) == 0
+    ids = [a["id"] for a in json.loads(capsys.readouterr().out)["arenden"]]
+    outputs = []
+    for arende_id in ids:
+        assert main(["arende", str(arende_id), "--data-dir", str(data_path)]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert_no_personnummer("".join(outputs))
+    assert "XXXXXX-XXXX" in "".join(outputs)
