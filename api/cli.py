@@ -173,6 +173,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(p)
 
+    p = sub.add_parser("check", help="verify the store and both indexes agree (exit 1 if not)")
+    p.add_argument("--repair", action="store_true", help="re-sync the indexes from the store")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    _common(p)
+
+    p = sub.add_parser("export", help="write documents, §, chunks and vectors as JSON Lines")
+    p.add_argument("file", type=Path, help="FILE.jsonl (restore with: namnd ingest FILE.jsonl)")
+    _common(p)
+
     p = sub.add_parser("reindex", help="rebuild the BM25 and vector indexes from the store")
     p.add_argument("--embedder", help="switch embedder (re-embeds what is not cached)")
     p.add_argument("--quiet", action="store_true")
@@ -198,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         "arenden": cmd_arenden,
         "arende": cmd_arende,
         "bench": cmd_bench,
+        "check": cmd_check,
+        "export": cmd_export,
     }[args.command]
     try:
         return handler(args)
@@ -383,6 +394,47 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     print(f"BM25 index rebuilt: {data.bm25.count()} chunks")
     data.vectors.clear()
     _embed(data, args.quiet)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from index.check import check, repair
+
+    data = _open(args, readonly=not args.repair)
+    repaired = repair(data) if args.repair else {}
+    report = check(data)
+    report.repaired = repaired
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return 0 if report.ok else 1
+    counts = report.counts
+    print(
+        f"{data.path}: {counts['documents']} documents, {counts['paragraphs']} §/parts, "
+        f"{counts['chunks']} chunks; BM25 {counts['bm25']}, vectors {counts.get('vectors', 0)} "
+        f"({counts['embedded']} chunks embedded)"
+    )
+    states = ", ".join(f"{n} {status}" for status, n in sorted(report.ingest_log.items()))
+    print(f"ingest log, last state per file: {states or 'empty'}")
+    if any(repaired.values()):
+        print("repaired: " + ", ".join(f"{k} {v}" for k, v in repaired.items() if v))
+    for finding in report.notes:
+        print(f"note: {finding.message}: {finding.count} (e.g. {finding.sample[:3]})")
+    for finding in report.problems:
+        fix = " [namnd check --repair fixes this]" if finding.repairable else ""
+        print(f"PROBLEM {finding.code}: {finding.message}: {finding.count}{fix}")
+        print(f"  e.g. {', '.join(map(str, finding.sample))}")
+    print("consistent" if report.ok else f"NOT consistent: {len(report.problems)} problem(s)")
+    return 0 if report.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ingest.backup import export
+
+    counts = export(_open(args, readonly=True), args.file)
+    print(
+        f"Exported {counts['documents']} document(s), {counts['chunks']} chunks "
+        f"({counts['vectors']} with their vector) to {args.file}"
+    )
     return 0
 
 

@@ -169,12 +169,16 @@ class BM25Index:
         return self.index.searcher().num_docs
 
     def all_ids(self) -> set[int]:
+        return set(self.ids())
+
+    def ids(self) -> list[int]:
+        """The chunk id of every live document, repeated when a chunk is indexed twice."""
         searcher = self.index.searcher()
         n = searcher.num_docs
         if not n:
-            return set()
+            return []
         hits = searcher.search(tantivy.Query.all_query(), limit=n, count=False).hits
-        return {int(v) for v in searcher.fast_field_values("chunk_id", [h[1] for h in hits])}
+        return [int(v) for v in searcher.fast_field_values("chunk_id", [h[1] for h in hits])]
 
     def search(
         self,

@@ -8,6 +8,7 @@ uses the same ones (vectors and query terms must match what was indexed).
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -196,17 +197,20 @@ class DataDir:
             {k: tuple(sorted(v)) for k, v in refs.items()},
         )
 
-    def reconcile_bm25(self) -> tuple[int, int]:
-        """Add chunks the BM25 index lacks, drop ones the store no longer has."""
+    def reconcile_bm25(self) -> tuple[int, int, int]:
+        """Add chunks the BM25 index lacks, drop ones the store no longer has, and index
+        chunks held twice once; returns (missing, orphans, duplicates) fixed."""
         stored = {r[0] for r in self.store.query("SELECT id FROM chunks")}
-        indexed = self.bm25.all_ids()
-        missing = sorted(stored - indexed)
-        orphans = sorted(indexed - stored)
-        if missing or orphans:
-            self.bm25.delete(orphans)
-            self.bm25.add(self.indexed_chunks(missing))
+        counts = Counter(self.bm25.ids())
+        missing = sorted(stored - counts.keys())
+        orphans = sorted(counts.keys() - stored)
+        twice = sorted(i for i, n in counts.items() if n > 1 and i in stored)
+        if missing or orphans or twice:
+            # A delete only hits documents added before it, so the re-added copies stay.
+            self.bm25.delete([*orphans, *twice])
+            self.bm25.add(self.indexed_chunks([*missing, *twice]))
             self.bm25.commit()
-        return len(missing), len(orphans)
+        return len(missing), len(orphans), len(twice)
 
 
 def to_indexed(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,7 +115,8 @@ def embed_pending(
 
 
 def sync_vectors(store: Store, model: str, vectors: VectorIndex) -> tuple[int, int]:
-    """Make the vector index hold exactly the embedded chunks; returns (added, removed)."""
+    """Make the vector index hold exactly the embedded chunks, each once; returns (added,
+    removed)."""
     embedded = {
         row[0]
         for row in store.query(
@@ -123,10 +125,11 @@ def sync_vectors(store: Store, model: str, vectors: VectorIndex) -> tuple[int, i
             [model],
         )
     }
-    present = set(vectors.ids().tolist())
-    missing = sorted(embedded - present)
-    orphans = sorted(present - embedded)
-    vectors.remove(orphans)
+    counts = Counter(vectors.ids().tolist())
+    twice = [i for i, n in counts.items() if n > 1 and i in embedded]
+    missing = sorted((embedded - counts.keys()) | set(twice))
+    orphans = sorted(counts.keys() - embedded)
+    vectors.remove([*orphans, *twice])  # every copy of a vector held twice; re-added below
     for start in range(0, len(missing), 900):
         ids = missing[start : start + 900]
         marks = ",".join("?" * len(ids))

@@ -839,6 +839,10 @@ class MilvusIndex:
         with self._lock:
             return self._ids("")
 
+    def ids(self) -> list[int]:
+        """As `BM25Index.ids`; the chunk id is the primary key, so none appears twice."""
+        return sorted(self.all_ids())
+
     def search(
         self,
         query: str,

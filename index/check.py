@@ -1,0 +1,278 @@
+"""`namnd check`: is a data directory consistent, and what is wrong when it is not.
+
+The store is the source of truth; the BM25 and vector indexes are derived from it. A data
+directory is consistent when SQLite finds no corruption, no row points to a missing parent
+(documents → parts → § → chunks, and everything hanging off them), every chunk is in the
+BM25 index exactly once and nothing else is, and the vector index holds exactly the chunks
+whose text is in the embedding cache, each once. The embedding cache itself is keyed by
+text hash and may hold vectors no chunk uses any more: that is a cache, not an orphan.
+
+The ingest log is history, not state: its last entry per file is reported, and a file
+whose last entry says it is stored while its document is gone counts as a problem.
+
+`repair` re-syncs both indexes from the store with the reconcilers that ingest and embed
+use (`DataDir.reconcile_bm25`, `index.embed.sync_vectors`); a broken store is not repaired.
+Run it when no ingest is writing: an ingest stores a document before it indexes it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .datadir import DataDir
+from .embed import sync_vectors
+from .vectors import VECTORS_FILE, VectorIndex
+
+SAMPLE = 10  # ids or sources named per finding
+STORED = ("ingested", "replaced")
+
+
+@dataclass
+class Finding:
+    code: str  # stable name, e.g. "bm25_missing"
+    message: str
+    count: int
+    sample: list[Any] = field(default_factory=list)
+    repairable: bool = False  # `namnd check --repair` fixes it
+
+
+@dataclass
+class CheckReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    ingest_log: dict[str, int] = field(default_factory=dict)  # last state per file
+    problems: list[Finding] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)  # worth knowing, not inconsistent
+    repaired: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, code: str, message: str, ids: list[Any], repairable: bool = False) -> None:
+        if ids:
+            self.problems.append(Finding(code, message, len(ids), list(ids[:SAMPLE]), repairable))
+
+    def note(self, code: str, message: str, ids: list[Any]) -> None:
+        if ids:
+            self.notes.append(Finding(code, message, len(ids), list(ids[:SAMPLE])))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, **asdict(self)}
+
+
+def check(data: DataDir) -> CheckReport:
+    report = CheckReport()
+    store = data.store
+    report.counts = {
+        table: int(store.scalar(f"SELECT count(*) FROM {table}"))
+        for table in ("documents", "parts", "paragraphs", "chunks", "arenden")
+    }
+    _check_sqlite(data, report)
+    _check_bm25(data, report)
+    _check_vectors(data, report)
+    _check_log(data, report)
+    return report
+
+
+def repair(data: DataDir) -> dict[str, int]:
+    """Re-sync both indexes from the store; returns how many ids each step changed."""
+    missing, orphans, twice = data.reconcile_bm25()
+    fixed = {"bm25_added": missing, "bm25_removed": orphans, "bm25_reindexed": twice}
+    model = data.store.get_meta("embedder_name")
+    if model and (_embedded_ids(data, model) or _has_vectors(data)):
+        added, removed = sync_vectors(data.store, model, data.vectors)
+        fixed |= {"vectors_added": added, "vectors_removed": removed}
+    return fixed
+
+
+# --- the store ---------------------------------------------------------------------------
+
+# Rows whose parents disagree about their document (no foreign key can say this).
+_MISPLACED = {
+    "paragraphs": """SELECT p.id FROM paragraphs p JOIN parts pa ON pa.id = p.part_id
+                     WHERE pa.document_id != p.document_id""",
+    "chunks": """SELECT c.id FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id
+                 JOIN parts pa ON pa.id = c.part_id
+                 WHERE p.document_id != c.document_id OR pa.document_id != c.document_id
+                    OR p.part_id != c.part_id""",
+}
+
+
+def _check_sqlite(data: DataDir, report: CheckReport) -> None:
+    store = data.store
+    try:
+        result = [r[0] for r in store.query("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as error:
+        result = [str(error)]
+    if result != ["ok"]:
+        report.problem("sqlite_integrity", "SQLite integrity_check failed", result)
+    # Every declared parent link (documents → parts → paragraphs → chunks, persons, links,
+    # ärende units, references …) at once.
+    orphans: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row in store.query("PRAGMA foreign_key_check"):
+        orphans[(row[0], row[2])].append(row[1])
+    for (table, parent), rowids in sorted(orphans.items()):
+        report.problem(
+            f"orphan_{table}",
+            f"{table}: rows pointing to a missing {parent} row (rowids)",
+            sorted(rowids),
+        )
+    for table, sql in _MISPLACED.items():
+        report.problem(
+            f"misplaced_{table}",
+            f"{table}: rows whose part or § belongs to another document",
+            [r[0] for r in store.query(sql)],
+        )
+    report.problem(
+        "orphan_arende_units",
+        "arende_units: units in an ärende that does not exist (paragraph ids)",
+        [
+            r[0]
+            for r in store.query(
+                """SELECT u.paragraph_id FROM arende_units u LEFT JOIN arenden a
+                   ON a.id = u.arende_id WHERE u.arende_id IS NOT NULL AND a.id IS NULL"""
+            )
+        ],
+    )
+    report.problem(
+        "empty_arenden",
+        "arenden: ärenden without any unit",
+        [
+            r[0]
+            for r in store.query(
+                """SELECT a.id FROM arenden a WHERE NOT EXISTS
+                   (SELECT 1 FROM arende_units u WHERE u.arende_id = a.id)"""
+            )
+        ],
+    )
+
+
+# --- the indexes -------------------------------------------------------------------------
+
+
+def _stored_ids(data: DataDir) -> set[int]:
+    return {r[0] for r in data.store.query("SELECT id FROM chunks")}
+
+
+def _check_bm25(data: DataDir, report: CheckReport) -> None:
+    stored = _stored_ids(data)
+    counts = Counter(data.bm25.ids())
+    report.counts["bm25"] = sum(counts.values())
+    report.problem(
+        "bm25_missing",
+        "chunks in the store but not in the BM25 index",
+        sorted(stored - counts.keys()),
+        repairable=True,
+    )
+    report.problem(
+        "bm25_orphans",
+        "ids in the BM25 index that are no chunk in the store",
+        sorted(counts.keys() - stored),
+        repairable=True,
+    )
+    report.problem(
+        "bm25_duplicates",
+        "chunks indexed more than once in BM25",
+        sorted(i for i, n in counts.items() if n > 1),
+        repairable=True,
+    )
+
+
+def _embedded_ids(data: DataDir, model: str) -> set[int]:
+    return {
+        r[0]
+        for r in data.store.query(
+            """SELECT c.id FROM chunks c JOIN embeddings e
+               ON e.model = ? AND e.hash = c.embed_hash""",
+            [model],
+        )
+    }
+
+
+def _has_vectors(data: DataDir) -> bool:
+    return data.backend == "milvus" or (data.path / VECTORS_FILE).exists()
+
+
+def _check_vectors(data: DataDir, report: CheckReport) -> None:
+    model = data.store.get_meta("embedder_name")
+    embedded = _embedded_ids(data, model) if model else set()
+    report.counts["embedded"] = len(embedded)
+    if not _has_vectors(data):
+        present: list[int] = []
+    elif data.backend == "milvus":
+        present = data.vectors.ids().tolist()
+    else:
+        try:  # opened from the file alone: checking never loads the embedding model
+            present = VectorIndex(data.path, None).ids().tolist()
+        except RuntimeError as error:  # FAISS cannot read the file
+            report.problem("vectors_unreadable", f"{VECTORS_FILE}: {error}", [VECTORS_FILE])
+            return
+    counts = Counter(present)
+    report.counts["vectors"] = len(present)
+    report.problem(
+        "vectors_missing",
+        "embedded chunks without a vector in the vector index",
+        sorted(embedded - counts.keys()),
+        repairable=True,
+    )
+    report.problem(
+        "vectors_orphans",
+        "ids in the vector index that are no embedded chunk in the store",
+        sorted(counts.keys() - embedded),
+        repairable=True,
+    )
+    report.problem(
+        "vectors_duplicates",
+        "chunks with more than one vector in the vector index",
+        sorted(i for i, n in counts.items() if n > 1),
+        repairable=True,
+    )
+
+
+# --- the ingest log ----------------------------------------------------------------------
+
+
+def _check_log(data: DataDir, report: CheckReport) -> None:
+    last = data.store.query(
+        """SELECT l.source, l.status, l.reason, l.document_id FROM ingest_log l
+           JOIN (SELECT source, max(id) AS id FROM ingest_log GROUP BY source) m
+             ON m.id = l.id ORDER BY l.source"""
+    )
+    report.ingest_log = dict(Counter(r["status"] for r in last))
+    documents = {r["id"]: r["source"] for r in data.store.query("SELECT id, source FROM documents")}
+    sources = set(documents.values())
+    report.problem(
+        "log_document_missing",
+        "files whose last ingest stored them, but whose document is not in the store",
+        [
+            r["source"]
+            for r in last
+            if r["status"] in STORED
+            and r["document_id"] not in documents
+            and r["source"] not in sources
+        ],
+    )
+    report.note(
+        "log_twin_missing",
+        "files skipped as the same content as a document that has since gone (re-ingest them)",
+        [
+            r["source"]
+            for r in last
+            if r["status"] == "unchanged" and r["document_id"] not in documents
+        ],
+    )
+    report.note(
+        "log_skipped",
+        "files whose last ingest skipped them",
+        [f"{r['source']}: {r['reason']}" for r in last if r["status"] == "skipped"],
+    )
+    logged = {r["source"] for r in last}
+    report.note(
+        "log_unlogged_documents",
+        "documents stored without a log entry (an ingest stopped right after storing them; "
+        "the next ingest of the file logs it as unchanged)",
+        sorted(s for s in sources if s not in logged),
+    )
