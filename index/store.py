@@ -304,6 +304,17 @@ class Store:
                 raise
             self.conn.commit()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside all see one state of the store, whatever another process commits
+        meanwhile (a read transaction on the WAL)."""
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.conn.rollback()
+
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self.conn.execute(sql, tuple(params)).fetchall()

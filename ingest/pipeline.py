@@ -11,6 +11,7 @@ slow embedding step has run.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from index.datadir import DataDir
+from index.embed import sync_vectors
 
-from . import arenden
+from . import arenden, backup
 from .dedup import is_duplicate
 from .manifest import Manifest
 from .parse import PARSER_VERSION, Hints
@@ -28,7 +30,15 @@ from .prepare import Prepared, prepare
 from .readers import SUPPORTED_SUFFIXES, IngestError, Limits
 from .worker import ParseWorker, shared_worker
 
-__all__ = ["FileResult", "Prepared", "Summary", "collect_files", "ingest_one", "ingest_paths"]
+__all__ = [
+    "FileResult",
+    "Prepared",
+    "Summary",
+    "collect_files",
+    "ingest_one",
+    "ingest_paths",
+    "restore",
+]
 
 
 @dataclass
@@ -111,6 +121,9 @@ def ingest_paths(
     bar = tqdm(files, unit="file", desc="ingest", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.name[:40])
+        if backup.read_header(path) is not None:
+            summary.results.extend(restore(data, path))
+            continue
         hints = manifest.hints_for(path) if manifest else None
         summary.results.append(ingest_one(data, path, hints, limits, worker))
     bar.close()
@@ -132,23 +145,9 @@ def ingest_one(
     except OSError as error:
         return _skip(data, source, f"cannot read file: {error.strerror}", started)
     existing = data.store.document_by_source(source)
-    current = existing is not None and existing["parser_version"] == PARSER_VERSION
-    if current and existing["content_hash"] == quick_hash:
-        return _done(
-            data,
-            FileResult(source, "unchanged", "same content already ingested", existing["id"]),
-            started,
-            quick_hash,
-        )
-    if existing is None and quick_hash:
-        twin = data.store.document_by_hash(quick_hash)
-        if twin is not None and twin["parser_version"] == PARSER_VERSION:
-            return _done(
-                data,
-                FileResult(source, "unchanged", f"same content as {twin['source']}", twin["id"]),
-                started,
-                quick_hash,
-            )
+    unchanged = _unchanged(data, source, existing, quick_hash, PARSER_VERSION, started)
+    if unchanged is not None:
+        return unchanged
     try:
         if worker is not None:
             prepared = worker.prepare(path, hints, limits)
@@ -164,6 +163,98 @@ def ingest_one(
             started,
             quick_hash,
         )
+    source_url = hints.source_url if hints else None
+    return _store(data, source, path.name, source_url, PARSER_VERSION, prepared, existing, started)
+
+
+def restore(data: DataDir, path: Path) -> list[FileResult]:
+    """Store the documents of an export (ingest/backup.py) as they were parsed, with their
+    vectors in the embedding cache when they were made by this data directory's embedder."""
+    header = backup.read_header(path)
+    assert header is not None
+    model = data.store.get_meta("embedder_name")
+    if model is None and header["embedder_name"] and header["embedder"] == data.embedder_spec:
+        model = header["embedder_name"]
+        with data.store.transaction() as conn:
+            data.store.set_meta(conn, "embedder_name", model)
+    carry = model is not None and model == header["embedder_name"]
+    results = []
+    for item in backup.read_export(path):
+        started = time.perf_counter()
+        if isinstance(item, backup.BadLine):
+            results.append(_skip(data, f"{path.resolve()} line {item.line}", item.reason, started))
+            continue
+        if carry and item.vectors:
+            with data.store.transaction() as conn:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)",
+                    [(model, h, v) for h, v in item.vectors.items()],
+                )
+        prepared = item.prepared
+        existing = data.store.document_by_source(item.source)
+        result = _unchanged(
+            data, item.source, existing, prepared.content_hash, item.parser_version, started
+        )
+        results.append(
+            result
+            or _store(
+                data,
+                item.source,
+                item.filename,
+                item.source_url,
+                item.parser_version,
+                prepared,
+                existing,
+                started,
+                reason=f"restored from {path.name}",
+            )
+        )
+    if carry:
+        sync_vectors(data.store, model, data.vectors)
+    return results
+
+
+def _unchanged(
+    data: DataDir,
+    source: str,
+    existing: sqlite3.Row | None,
+    content_hash: str | None,
+    parser_version: int,
+    started: float,
+) -> FileResult | None:
+    """The result for content stored already, under this source or another; else None."""
+    current = existing is not None and existing["parser_version"] == parser_version
+    if current and existing["content_hash"] == content_hash:
+        return _done(
+            data,
+            FileResult(source, "unchanged", "same content already ingested", existing["id"]),
+            started,
+            content_hash,
+        )
+    if existing is None and content_hash:
+        twin = data.store.document_by_hash(content_hash)
+        if twin is not None and twin["parser_version"] == parser_version:
+            return _done(
+                data,
+                FileResult(source, "unchanged", f"same content as {twin['source']}", twin["id"]),
+                started,
+                content_hash,
+            )
+    return None
+
+
+def _store(
+    data: DataDir,
+    source: str,
+    filename: str,
+    source_url: str | None,
+    parser_version: int,
+    prepared: Prepared,
+    existing: sqlite3.Row | None,
+    started: float,
+    reason: str | None = None,
+) -> FileResult:
+    """Store one document in one transaction (replacing `existing`), then index it."""
     parsed = prepared.parsed
     with data.store.transaction() as conn:
         old_chunks: list[int] = []
@@ -175,11 +266,11 @@ def ingest_one(
             conn,
             parsed,
             source=source,
-            filename=path.name,
+            filename=filename,
             fmt=prepared.fmt,
             content_hash=prepared.content_hash,
-            source_url=hints.source_url if hints else None,
-            parser_version=PARSER_VERSION,
+            source_url=source_url,
+            parser_version=parser_version,
             bands=prepared.bands,
             embed_hashes=prepared.embed_hashes,
             same_text=is_duplicate,
@@ -194,6 +285,7 @@ def ingest_one(
     result = FileResult(
         source=source,
         status="replaced" if existing is not None else "ingested",
+        reason=reason,
         document_id=document_id,
         parts=len(parsed.parts),
         paragraphs=sum(1 for p in parsed.parts for q in p.paragraphs if q.paragraf),
