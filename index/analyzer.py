@@ -33,6 +33,13 @@ _WORD = re.compile(r"\w+(?:[-–]\w+)*", re.UNICODE)
 _SECTION_REF = re.compile(r"§\s*(\d{1,4})(?!\s*[-–]?\s*\d*\s*(?:kap|st\b))")
 
 
+# Prefixes of the exact terms `exact_terms` makes.
+_EXACT_PREFIXES = ("dnr:", "ref:", "§")
+# Terms per (compound handling, word), bounded (a corpus has a few 100k distinct words).
+_WORD_TERMS: dict[tuple[str, str], tuple[str, ...]] = {}
+_WORD_TERMS_MAX = 500_000
+
+
 @dataclass(frozen=True)
 class Token:
     term: str
@@ -82,17 +89,38 @@ class Analyzer:
         for position, match in enumerate(_WORD.finditer(lowered)):
             word = match[0]
             word_positions.append((match.start(), position))
-            if word in STOPWORDS:
-                continue
             start, end = match.start(), match.end()
-            out.append(Token(stem(word), position, start, end))
-            for part in self._extra(word):
-                out.append(Token(part, position, start, end))
+            for term in self.word_terms(word):
+                out.append(Token(term, position, start, end))
         for start, end, term in exact_terms(text):
             position = _position_at(word_positions, start)
             out.append(Token(term, position, start, end))
         out.sort(key=lambda t: (t.position, t.start))
         return out
+
+    def spans(self, text: str, terms: set[str]) -> list[tuple[int, int]]:
+        """Spans (unsorted, may repeat) of the words and exact forms in `text` that have one
+        of `terms`: what `tokens` would match, without building every token (snippets)."""
+        out = [
+            match.span()
+            for match in _WORD.finditer(text.lower())
+            if not terms.isdisjoint(self.word_terms(match[0]))
+        ]
+        if any(term.startswith(_EXACT_PREFIXES) for term in terms):
+            out += [(start, end) for start, end, term in exact_terms(text) if term in terms]
+        return out
+
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        """The terms of one lowercased word: its stem and its compound parts' (none for a
+        stopword). Cached per word: running text repeats its words."""
+        key = (self.compounds, word)
+        terms = _WORD_TERMS.get(key)
+        if terms is None:
+            terms = () if word in STOPWORDS else (stem(word), *self._extra(word))
+            if len(_WORD_TERMS) >= _WORD_TERMS_MAX:
+                _WORD_TERMS.clear()
+            _WORD_TERMS[key] = terms
+        return terms
 
     def query_terms(self, text: str) -> list[str]:
         """Distinct terms of a query, in order."""

@@ -265,7 +265,12 @@ class Searcher:
             "parti": Counter(),
         }
         seen: set[int] = set()
-        rows = self._rows(ids)
+        rows = {
+            row["id"]: row
+            for row in self._rows(
+                ids, "c.id, c.dup_group, c.kommun, c.namnd, c.datum, c.dokumenttyp, c.paragraph_id"
+            )
+        }
         references = chunk_references(self.data.store, list(rows))
         roles, parties = self._positions({r["paragraph_id"] for r in rows.values()})
         for chunk_id in ids:
@@ -313,36 +318,44 @@ class Searcher:
         """Result objects for the best `limit` distinct texts, with the other places."""
         if not hits:
             return []
-        rows = self._rows([h.chunk_id for h in hits])
-        groups: dict[int, list[int]] = {}
-        for row in rows.values():
-            groups.setdefault(row["dup_group"], []).append(row["id"])
+        # The duplicate group of every hit first (small rows); whole rows only for the
+        # results shown.
+        groups = {
+            row["id"]: row["dup_group"]
+            for row in self._rows([h.chunk_id for h in hits], "c.id, c.dup_group")
+        }
+        chosen: list[Hit] = []
+        shown: set[int] = set()
+        for hit in hits:
+            group = groups.get(hit.chunk_id)
+            if group is None or group in shown:
+                continue  # deleted since indexing, or a duplicate of a result shown
+            shown.add(group)
+            chosen.append(hit)
+            if len(chosen) >= limit:
+                break
+        rows = {row["id"]: row for row in self._rows([h.chunk_id for h in chosen])}
         terms = set(self.data.analyzer.query_terms(query.text))
         for phrase in query.phrases:
             terms.update(t for _, t in self.data.analyzer.phrase(phrase))
-        results: list[dict[str, Any]] = []
-        shown: set[int] = set()
-        for hit in hits:
-            row = rows.get(hit.chunk_id)
-            if row is None or row["dup_group"] in shown:
-                continue  # deleted since indexing, or a duplicate of a result shown
-            shown.add(row["dup_group"])
-            results.append(self._result(row, hit, terms, self._others(row)))
-            if len(results) >= limit:
-                break
-        return results
+        return [
+            self._result(rows[hit.chunk_id], hit, terms, self._others(rows[hit.chunk_id]))
+            for hit in chosen
+            if hit.chunk_id in rows  # deleted between the two reads
+        ]
 
-    def _rows(self, chunk_ids: list[int]) -> dict[int, Any]:
-        out: dict[int, Any] = {}
+    def _rows(
+        self, chunk_ids: list[int], columns: str = "c.*, d.filename, d.source_url"
+    ) -> list[Any]:
+        out: list[Any] = []
         for start in range(0, len(chunk_ids), 900):
             batch = chunk_ids[start : start + 900]
             marks = ",".join("?" * len(batch))
-            for row in self.data.store.query(
-                f"""SELECT c.*, d.filename, d.source_url FROM chunks c
+            out += self.data.store.query(
+                f"""SELECT {columns} FROM chunks c
                     JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})""",
                 batch,
-            ):
-                out[row["id"]] = row
+            )
         return out
 
     def _others(self, row) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ class Snippet:
 
 def match_spans(analyzer: Analyzer, text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Spans of `text` whose analyzed terms (stems, compound parts, exact forms) match."""
-    spans = sorted({(t.start, t.end) for t in analyzer.tokens(text) if t.term in terms})
+    spans = sorted(set(analyzer.spans(text, terms)))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
