@@ -1,19 +1,40 @@
-// Nämndsök web UI: search, filters, answers with citations and a document view.
-// Plain ES modules, no build step. All state lives in the URL (shareable links; back and
-// forward work through history.pushState and popstate). Document text is untrusted and only
-// ever reaches the page as text nodes (see dom.js).
+// Nämndsök web UI: search, filters, answers with citations, a document view, ärenden and
+// "Liknande". Plain ES modules, no build step. All state lives in the URL (shareable links;
+// back and forward work through history.pushState and popstate). Document text is untrusted
+// and only ever reaches the page as text nodes (see dom.js).
 
 import { ApiError, getJSON } from "./api.js";
+import {
+  arendeView,
+  liknandeView,
+  partyLabel,
+  ROLE_LABELS,
+  unitBar,
+} from "./arende.js";
 import { capitalize, clear, dotted, h, highlighted, offsetMapper } from "./dom.js";
+import {
+  arendeUrl,
+  documentUrl,
+  paragrafLabel,
+  readState,
+  route,
+  searchPart,
+  tag,
+  urlFor,
+} from "./links.js";
 
-const SEARCH_KEYS = ["q", "mode", "kommun", "namnd", "ar", "dokumenttyp", "limit"];
-const DOC_KEYS = ["doc", "paragraf", "del", "chunk", "start", "end"];
+// [URL key, label, facet name in the API's response]
 const FILTERS = [
-  ["kommun", "Kommun"],
-  ["namnd", "Nämnd"],
-  ["ar", "År"],
-  ["dokumenttyp", "Dokumenttyp"],
+  ["kommun", "Kommun", "kommun"],
+  ["namnd", "Nämnd", "namnd"],
+  ["ar", "År", "ar"],
+  ["dokumenttyp", "Dokumenttyp", "dokumenttyp"],
+  ["roll", "Ställningstagande", "roll"],
+  ["parti", "Parti", "parti"],
+  ["ref", "Hänvisar till", "referenser"],
 ];
+// Filters the question answerer does not take: a question ignores them, and says so.
+const SEARCH_ONLY = new Set(["roll", "parti", "ref"]);
 const UNKNOWN = new Set(["okänd", "okänt"]); // facet values that cannot be filtered on
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 50;
@@ -29,41 +50,9 @@ let renderCount = 0; // a newer render makes older, still loading ones drop thei
 
 // --- the URL -----------------------------------------------------------------------------
 
-function readState() {
-  const params = new URLSearchParams(location.search);
-  const state = {};
-  for (const key of [...SEARCH_KEYS, ...DOC_KEYS]) {
-    const value = params.get(key);
-    if (value !== null && value.trim() !== "") state[key] = value;
-  }
-  if (state.mode !== "fraga") delete state.mode;
-  return state;
-}
-
-/** A URL for `state` with the keys in a fixed order (so equal states give equal links). */
-function urlFor(state) {
-  const params = new URLSearchParams();
-  for (const key of [...SEARCH_KEYS, ...DOC_KEYS]) {
-    const value = state[key];
-    if (value !== null && value !== undefined && value !== "") params.set(key, value);
-  }
-  const query = params.toString();
-  return query ? `/?${query}` : "/";
-}
-
-function searchPart(state) {
-  const out = {};
-  for (const key of SEARCH_KEYS) if (state[key]) out[key] = state[key];
-  return out;
-}
-
-/** Link to a place in a document, keeping the search so "Tillbaka" can return to it. */
-function documentUrl(state, place) {
-  return urlFor({ ...searchPart(state), ...place });
-}
-
-function apiFilters(state) {
+function apiFilters(state, { search = true } = {}) {
   const out = { kommun: state.kommun, namnd: state.namnd, dokumenttyp: state.dokumenttyp };
+  if (search) Object.assign(out, { roll: state.roll, parti: state.parti, ref: state.ref });
   if (state.ar && /^\d{4}$/.test(state.ar)) {
     out.from = `${state.ar}-01-01`;
     out.to = `${state.ar}-12-31`;
@@ -86,10 +75,6 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   navigate(link.getAttribute("href"), { focus: link.dataset.focus || "heading" });
 });
-
-function route(href, attrs, ...children) {
-  return h("a", { href, "data-route": true, ...attrs }, ...children);
-}
 
 // --- the search form -----------------------------------------------------------------------
 
@@ -149,7 +134,9 @@ async function render({ focus = "none", restore = false } = {}) {
   main.setAttribute("aria-busy", "true");
   let view;
   try {
-    if (state.doc) view = await documentView(state);
+    if (state.arende) view = await arendeView(state);
+    else if (state.liknande) view = await liknandeView(state);
+    else if (state.doc) view = await documentView(state);
     else if (state.q && state.mode === "fraga") view = await answerView(state);
     else if (state.q) view = await searchView(state);
     else view = await homeView();
@@ -196,9 +183,11 @@ function errorView(error) {
 // --- home ----------------------------------------------------------------------------------
 
 async function homeView() {
-  const [listing, health] = await Promise.all([
+  const [listing, health, cases] = await Promise.all([
     getJSON("/api/documents"),
     getJSON("/health"),
+    // A data directory from before ärenden has none yet (503): the page works without them.
+    getJSON("/api/arenden", { limit: 100 }).catch(() => null),
   ]);
   const examples = [
     ["vräkning av barnfamiljer", undefined],
@@ -225,6 +214,7 @@ async function homeView() {
       ]),
     ),
     notEmbeddedNotice(health.not_embedded, health.chunks),
+    caseList(cases),
     h("h2", {}, `Handlingar (${listing.total})`),
     listing.documents.length
       ? h(
@@ -254,6 +244,42 @@ async function homeView() {
       : h("p", {}, "Inga handlingar är inlästa än. Läs in några med namnd ingest."),
   );
   return { node, title: null, status: "" };
+}
+
+/** The ärenden that gather several documents or §, those with a revision first. */
+function caseList(cases) {
+  const several = ((cases && cases.arenden) || [])
+    .filter((a) => a.antal > 1)
+    .sort((a, b) => b.har_rekommendationer - a.har_rekommendationer || b.antal - a.antal)
+    .slice(0, 6);
+  if (!several.length) return null;
+  return [
+    h("h2", {}, "Ärenden med flera handlingar"),
+    h(
+      "ul",
+      { class: "case-list" },
+      several.map((a) =>
+        h(
+          "li",
+          { class: "card" },
+          h("p", { class: "meta" }, dotted(a.kommun, period(a.forsta_datum, a.senaste_datum))),
+          h("h3", { class: "card__title" }, route(urlFor({ arende: a.id }), {}, a.rubrik || "")),
+          h(
+            "p",
+            { class: "tags" },
+            tag(`${a.antal} delar`),
+            a.har_rekommendationer ? tag("Revision med svar", "tag--exact") : null,
+            a.osakra ? tag(`${a.osakra} osäkert kopplade`, "tag--quiet") : null,
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
+function period(first, last) {
+  if (!first) return last || null;
+  return last && last !== first ? `${first} – ${last}` : first;
 }
 
 function notEmbeddedNotice(missing, total) {
@@ -341,47 +367,34 @@ function toggled(state, key, value) {
 }
 
 function facetLabel(key, value) {
-  return key === "dokumenttyp" ? capitalize(value) : value;
+  if (key === "dokumenttyp") return capitalize(value);
+  if (key === "roll") return ROLE_LABELS[value] || capitalize(value);
+  if (key === "parti") return partyLabel(value);
+  return value;
 }
 
+const FACET_SHOWN = 8; // longer lists (references, parties) fold the rest away
+
 function facetPanel(state, facets) {
-  const groups = FILTERS.map(([key, label]) => {
-    const values = [...((facets && facets[key]) || [])];
+  const groups = FILTERS.map(([key, label, facet]) => {
+    const values = [...((facets && facets[facet]) || [])];
     if (state[key] && !values.some((v) => v.value === state[key])) {
       values.unshift({ value: state[key], count: null }); // chosen in a shared link
     }
     if (!values.length) return null;
+    const chosenAt = values.findIndex((v) => v.value === state[key]);
+    if (chosenAt >= FACET_SHOWN) values.unshift(...values.splice(chosenAt, 1));
+    const items = values.map(({ value, count }) => facetItem(state, key, label, value, count));
+    const rest = items.length > FACET_SHOWN + 2 ? items.splice(FACET_SHOWN) : [];
     return h(
       "section",
       { class: "facet", "aria-labelledby": `facet-${key}` },
       h("h3", { id: `facet-${key}` }, label),
-      h(
-        "ul",
-        {},
-        values.map(({ value, count }) => {
-          const chosen = state[key] === value;
-          const content = [
-            h("span", { class: "facet__value" }, facetLabel(key, value)),
-            h("span", { class: "facet__count" }, count === null ? "–" : String(count)),
-          ];
-          if (UNKNOWN.has(value) && !chosen) {
-            return h("li", {}, h("span", { class: "facet__item is-disabled" }, content));
-          }
-          return h(
-            "li",
-            {},
-            route(urlFor(toggled(state, key, value)), {
-              class: "facet__item",
-              "aria-current": chosen ? "true" : null,
-              "aria-label": chosen
-                ? `${label}: ${facetLabel(key, value)}, valt. Ta bort filtret`
-                : `${label}: ${facetLabel(key, value)}, ${count ?? "okänt antal"} träffar`,
-              "data-facet": key,
-              "data-value": value,
-            }, content),
-          );
-        }),
-      ),
+      h("ul", {}, items),
+      rest.length
+        ? h("details", { class: "facet__more" }, h("summary", {}, `Fler (${rest.length})`),
+          h("ul", {}, rest))
+        : null,
     );
   });
   const open = window.matchMedia(WIDE).matches || undefined;
@@ -397,6 +410,30 @@ function facetPanel(state, facets) {
       h("p", { class: "filters__hint" }, "Antal bland de bästa träffarna för sökningen."),
       groups,
     ),
+  );
+}
+
+function facetItem(state, key, label, value, count) {
+  const chosen = state[key] === value;
+  const content = [
+    h("span", { class: "facet__value" }, facetLabel(key, value)),
+    h("span", { class: "facet__count" }, count === null ? "–" : String(count)),
+  ];
+  if (UNKNOWN.has(value) && !chosen) {
+    return h("li", {}, h("span", { class: "facet__item is-disabled" }, content));
+  }
+  return h(
+    "li",
+    {},
+    route(urlFor(toggled(state, key, value)), {
+      class: "facet__item",
+      "aria-current": chosen ? "true" : null,
+      "aria-label": chosen
+        ? `${label}: ${facetLabel(key, value)}, valt. Ta bort filtret`
+        : `${label}: ${facetLabel(key, value)}, ${count ?? "okänt antal"} träffar`,
+      "data-facet": key,
+      "data-value": value,
+    }, content),
   );
 }
 
@@ -424,6 +461,19 @@ function activeFilters(state) {
   );
 }
 
+/** In Fråga mode: the filters the answerer does not take are named, not silently ignored. */
+function searchOnlyNotice(state) {
+  const ignored = FILTERS.filter(([key]) => SEARCH_ONLY.has(key) && state[key]);
+  if (!ignored.length) return null;
+  return h(
+    "p",
+    { class: "notice", role: "note" },
+    `Svaret tar inte hänsyn till filtr${ignored.length === 1 ? "et" : "en"} `,
+    ignored.map(([, label]) => label.toLowerCase()).join(", "),
+    "; det gäller bara Sök.",
+  );
+}
+
 function notes(response) {
   const lines = response.notes || [];
   if (!lines.length && !response.not_embedded) return null;
@@ -444,14 +494,6 @@ function notes(response) {
   );
 }
 
-function tag(text, extra = "") {
-  return h("span", { class: `tag ${extra}`.trim() }, text);
-}
-
-function paragrafLabel(paragraf) {
-  return paragraf ? `§ ${paragraf}` : null;
-}
-
 function resultCard(state, r) {
   const place = documentUrl(state, { doc: r.document_id, chunk: r.chunk_id });
   const title = r.rubrik || `${capitalize(r.dokumenttyp)} ${r.datum || ""}`.trim();
@@ -469,6 +511,12 @@ function resultCard(state, r) {
       r.sektion ? tag(capitalize(r.sektion), "tag--quiet") : null,
       r.page ? tag(`s. ${r.page}`, "tag--quiet") : null,
       h("span", { class: "source" }, r.source),
+      r.arende_id
+        ? route(arendeUrl(state, r.arende_id), {
+            class: "card__arende",
+            "aria-label": `Ärende: ${title}`,
+          }, "Ärende")
+        : null,
     ),
     r.other_places && r.other_places.length
       ? h(
@@ -500,7 +548,10 @@ function resultCard(state, r) {
 // --- answers -------------------------------------------------------------------------------
 
 async function answerView(state) {
-  const answer = await getJSON("/api/ask", { q: state.q, ...apiFilters(state) });
+  const answer = await getJSON("/api/ask", {
+    q: state.q,
+    ...apiFilters(state, { search: false }),
+  });
   const citations = new Map(answer.citations.map((c) => [String(c.n), c]));
   const citeUrl = (c) =>
     documentUrl(state, { doc: c.document_id, chunk: c.chunk_id, start: c.start, end: c.end });
@@ -532,6 +583,7 @@ async function answerView(state) {
     h("p", { class: "question-label" }, "Fråga"),
     h("h1", { id: "answer-title", tabindex: "-1" }, state.q),
     activeFilters(state),
+    searchOnlyNotice(state),
     h(
       "div",
       { class: `answer ${answer.abstained ? "answer--none" : ""}`.trim() },
@@ -620,11 +672,20 @@ async function documentView(state) {
   const currentPart = focusOffset === null ? null
     : part || parts.find((p) => p.start <= focusOffset && focusOffset < p.end) || null;
   const focusParagraph = paragraf && !hitChunk ? paragraf : null;
+  // Each § and part without § opens with a bar: its ärende, "Liknande", its positions.
+  const units = doc.enheter || [];
+  const currentUnit = focusOffset === null ? null
+    : units.find((u) => u.start <= focusOffset && focusOffset < u.end) || null;
+  const bars = units.map((unit) => ({
+    offset: unit.start,
+    node: unitBar(state, { ...unit, document_id: doc.id }, unit === currentUnit),
+  }));
 
   const body = documentText(text, chunks, {
     hitChunk,
     sentence,
     focusParagraph,
+    bars,
     anchors: [
       ...paragrafer.map((p) => ({ offset: p.start, id: `par-${p.id}` })),
       ...(parts.length > 1 ? parts.map((p) => ({ offset: p.start, id: `del-${p.id}` })) : []),
@@ -659,9 +720,11 @@ async function documentView(state) {
   );
 
   const target = () => {
+    const unitStart = currentUnit && main.querySelector(`#enhet-${currentUnit.paragraph_id}`);
     const el =
       (sentence && main.querySelector("mark.cite-mark")) ||
       (hitChunk && main.querySelector(`#chunk-${hitChunk.id}`)) ||
+      ((paragraf || part) && unitStart) ||
       (paragraf && main.querySelector(`#par-${paragraf.id}`)) ||
       (part && main.querySelector(`#del-${part.id}`)) ||
       null;
@@ -834,7 +897,7 @@ function duplicates(links) {
  * blocks of its own), with anchors at § and part starts, page marks, the chunk of the hit
  * marked and the cited sentence in <mark>. Offsets from the API are code points.
  */
-function documentText(text, chunks, { hitChunk, sentence, focusParagraph, anchors }) {
+function documentText(text, chunks, { hitChunk, sentence, focusParagraph, anchors, bars }) {
   const toUnits = offsetMapper(text);
   const blocks = [];
   let position = 0;
@@ -848,15 +911,21 @@ function documentText(text, chunks, { hitChunk, sentence, focusParagraph, anchor
   const blank = (b) => !text.slice(toUnits(b.start), toUnits(b.end)).trim();
   const shown = blocks.filter((b) => b.chunk || !blank(b));
 
-  // Each anchor goes into the first shown block that ends after it.
+  // Each anchor goes into the first shown block that ends after it; each bar before it.
   const points = new Map(shown.map((b) => [b, []]));
   for (const anchor of anchors) {
     const block = shown.find((b) => b.end > anchor.offset);
     if (block) points.get(block).push({ ...anchor, offset: Math.max(anchor.offset, block.start) });
   }
+  const before = new Map();
+  for (const bar of bars || []) {
+    const block = shown.find((b) => b.end > bar.offset);
+    if (block) before.set(block, [...(before.get(block) || []), bar.node]);
+  }
 
   const fragment = document.createDocumentFragment();
   for (const block of shown) {
+    fragment.append(...(before.get(block) || []));
     const classes = [block.chunk ? "chunk" : "gap"];
     if (block.chunk && hitChunk && block.chunk.id === hitChunk.id) classes.push("chunk--hit");
     if (block.chunk && focusParagraph && block.chunk.paragraph_id === focusParagraph.id) {
