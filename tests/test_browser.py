@@ -80,8 +80,9 @@ class Tab:
         self.settle()
 
     def settle(self) -> None:
-        """Wait until the view for the current URL is rendered."""
-        expect(self.page.locator("main")).to_have_attribute("aria-busy", "false")
+        """Wait until the view for the current URL is rendered (an answer can take seconds
+        on a busy shared machine: a wait, not a speed test)."""
+        expect(self.page.locator("main")).to_have_attribute("aria-busy", "false", timeout=30_000)
 
     def params(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(urlsplit(self.page.url).query).items()}
@@ -142,7 +143,7 @@ def test_search_shows_cards_with_the_matched_words_marked(tab, api):
             if x
         )
     )
-    expect(first.get_by_role("link", name=result["rubrik"])).to_be_visible()
+    expect(first.get_by_role("link", name=result["rubrik"], exact=True)).to_be_visible()
     expect(first.locator(".tag").first).to_have_text(result["dokumenttyp"].capitalize())
     # The marks are exactly the API's highlight offsets into the snippet.
     marked = [result["snippet"][start:end] for start, end in result["highlights"]]
