@@ -15,7 +15,7 @@ DEFAULTS = {
     "seed": 0,
     "million": 1_000_000,
     "api_clients": "8,50",
-    "api_seconds": 30.0,
+    "api_seconds": 60.0,
     "api_max_requests": 5000,
     "embed_sample": 200,
     "noise": 0.2,
