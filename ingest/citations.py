@@ -112,11 +112,13 @@ def _is_law_paragraph(text: str, position: int) -> bool:
 
 
 def _decision(text: str, match: re.Match[str], dnr_spans) -> Citation | None:
+    # Only the window before the § is searched: searching back to the start of the text
+    # for each § was quadratic on long lines with many §.
+    window = max(match.start() - _DATE_WINDOW - _ORGAN_WINDOW, 0)
     sentence_start = max(
-        text.rfind(". ", 0, match.start()) + 1,
-        text.rfind("\n", 0, match.start()) + 1,
-        match.start() - _DATE_WINDOW - _ORGAN_WINDOW,
-        0,
+        text.rfind(". ", window, match.start()) + 1,
+        text.rfind("\n", window, match.start()) + 1,
+        window,
     )
     before = text[sentence_start : match.start()]
     dates = find_dates(before)
