@@ -9,6 +9,7 @@ and no parameter is ever used as a file path.
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import asynccontextmanager
 from datetime import date
 from importlib import resources
@@ -21,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.arenden import router as arenden_router
 from api.masking import MaskedJSONResponse, install_log_masking
@@ -36,6 +38,47 @@ MAX_QUERY = 500
 MAX_LIMIT = 50
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 MAX_ID = 2**63 - 1  # SQLite's largest integer
+MAX_BODY = 16_384  # bytes of a request body; a question with its filters needs far less
+# An absolute file system path or Python source in an error message: not for the client.
+_INTERNALS = re.compile(r"(?:^|[\s'\"(=:])/(?:[\w.-]+/)+[\w.-]*|\.py\b|Traceback")
+
+
+class BodyLimit:
+    """Refuse a request body over `limit` bytes with 413, before the app reads it: by its
+    Content-Length when declared, else by counting the bytes as they stream in (a chunked
+    body), so no body is ever read past the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                # FastAPI passes an HTTPException from reading the body on to its handler.
+                raise HTTPException(status_code=413, detail=self._message())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _message(self) -> str:
+        return f"The request body is larger than {self.limit:,} bytes."
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(status_code=413, content={"detail": self._message()})
+        await response(scope, receive, send)
 
 
 def _problem(parameter: str, message: str) -> HTTPException:
@@ -100,6 +143,7 @@ def create_app(
         default_response_class=json_response,
     )
     app.state.service = service
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"])
 
@@ -116,7 +160,11 @@ def create_app(
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, error: ValueError) -> JSONResponse:
-        return json_response(status_code=422, content={"detail": str(error)})  # may echo input
+        message = str(error)  # our own messages may echo the input
+        if _INTERNALS.search(message):  # a library's message naming files or source
+            log.warning("invalid request on %s: %s", request.url.path, message)
+            message = "invalid request"
+        return json_response(status_code=422, content={"detail": message})
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,0 +1,269 @@
+"""API hardening over the corpus without embeddings: request body limits, errors that never
+show internals, ids and static paths that never reach files, CORS off by default, and no
+endpoint that writes."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from live_server import serve
+
+from api.app import MAX_BODY, create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+LEAKS = ("Traceback", 'File "', "/work", str(ROOT), "site-packages", ".py", "root:")
+
+
+def assert_clean(response) -> None:
+    assert response.headers["content-type"].startswith("application/json"), response.text
+    json.loads(response.text)
+    for leak in LEAKS:
+        assert leak not in response.text, (leak, response.text[:300])
+
+
+@pytest.fixture(scope="module")
+def app(ingested):
+    return create_app(ingested.path)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+# --- request size ------------------------------------------------------------------------------
+
+
+def test_a_body_over_the_limit_gets_413(client):
+    body = json.dumps({"q": "vräkning", "kommun": "x" * MAX_BODY}).encode()
+    response = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "16,384 bytes" in response.json()["detail"]
+    assert_clean(response)
+
+
+def test_a_streamed_body_without_length_is_counted(client):
+    def chunks():
+        for _ in range(64):
+            yield b" " * 1024
+
+    response = client.post(
+        "/api/ask", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers  # sent chunked
+    assert response.status_code == 413
+    assert_clean(response)
+
+
+def test_a_body_under_the_limit_is_read(client):
+    body = json.dumps({"q": ""}).encode().ljust(MAX_BODY - 10, b" ")
+    response = client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422  # parsed and validated: the question is empty
+    assert response.json()["detail"][0]["parameter"] == "q"
+
+
+def test_an_endless_body_is_not_read_past_the_limit(app):
+    """Straight through ASGI: the body never ends, and the app stops asking for more."""
+    calls = 0
+    sent: list[dict] = []
+
+    async def receive():
+        nonlocal calls
+        calls += 1
+        return {"type": "http.request", "body": b" " * 1024, "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/ask",
+        "raw_path": b"/api/ask",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"test"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert calls <= MAX_BODY // 1024 + 1
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading(app):
+    received = False
+
+    async def receive():
+        nonlocal received
+        received = True
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/ask",
+        "raw_path": b"/api/ask",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"test"), (b"content-length", b"999999999")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 413 and not received
+
+
+# --- errors show no internals ------------------------------------------------------------------
+
+
+def test_an_internal_error_is_a_plain_500(app, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"index broken at {ROOT}/index/bm25.py")
+
+    monkeypatch.setattr(app.state.service.searcher, "search", broken)
+    response = client.get("/api/search", params={"q": "vräkning"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error"}
+    assert_clean(response)
+
+
+def test_a_library_value_error_naming_files_is_not_echoed(app, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError(f"Failed to open file '{ROOT}/namnd-data/bm25/meta.json'")
+
+    monkeypatch.setattr(app.state.service.searcher, "search", broken)
+    response = client.get("/api/search", params={"q": "vräkning"})
+    assert response.status_code == 422
+    assert response.json() == {"detail": "invalid request"}
+    assert_clean(response)
+
+
+def test_our_own_value_errors_still_say_what_is_wrong(client):
+    response = client.get("/api/search", params={"q": "vräkning", "roll": "kung"})
+    assert response.status_code == 422
+    assert "unknown roll 'kung'" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/nothing-here",
+        "/api/documents/abc",
+        "/api/documents/999999",
+        "/api/arenden/0",
+        "/api/arenden/abc",
+        "/api/paragrafer/999999999",
+        "/api/paragrafer/x/liknande",
+        "/api/chunks/-1/liknande",
+    ],
+)
+def test_not_found_and_invalid_ids_are_clean(client, path):
+    response = client.get(path)
+    assert response.status_code in (404, 422, 503), (path, response.status_code)
+    assert_clean(response)
+
+
+# --- no path reaches a file ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live(ingested):
+    with serve(ingested.path) as base_url:
+        yield base_url
+
+
+def raw_get(base_url: str, path: str) -> tuple[int, str]:
+    """GET `path` exactly as written (an HTTP client would normalize `../` away)."""
+    host, port = urlsplit(base_url).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.putrequest("GET", path, skip_accept_encoding=True)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../../etc/passwd",
+        "/static/%2e%2e/%2e%2e/etc/passwd",
+        "/static/..%2f..%2f..%2fetc%2fpasswd",
+        "/static/%252e%252e/%252e%252e/etc/passwd",
+        "/static/..\\..\\etc\\passwd",
+        "/api/documents/..%2f..",
+        "/api/documents/..%2f..%2f..%2fetc%2fpasswd",
+        "/api/arenden/..%2f..%2fetc%2fpasswd",
+        "/api/paragrafer/%2e%2e/%2e%2e/etc/passwd",
+        "/api/chunks/..%2f..%2fetc%2fpasswd/liknande",
+        "/api/documents/1%00.txt",
+    ],
+)
+def test_traversal_attempts_never_return_files(live, path):
+    status, body = raw_get(live, path)
+    assert status in (400, 404, 422), (path, status)
+    for marker in ("root:", "/bin/", "def ", "import "):
+        assert marker not in body, (path, body[:200])
+
+
+# --- CORS and writes ----------------------------------------------------------------------------
+
+
+def test_cors_headers_are_absent_by_default(client):
+    origin = {"origin": "https://elsewhere.example"}
+    response = client.get("/api/search", params={"q": "vräkning"}, headers=origin)
+    assert response.status_code == 200
+    assert not any(h.startswith("access-control-") for h in response.headers)
+    preflight = client.options(
+        "/api/search", headers={**origin, "access-control-request-method": "GET"}
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_cors_allows_only_the_configured_origins(ingested):
+    app = create_app(ingested.path, cors_origins=["https://kommun.example"])
+    with TestClient(app) as client:
+        allowed = client.get(
+            "/api/search", params={"q": "vräkning"}, headers={"origin": "https://kommun.example"}
+        )
+        other = client.get(
+            "/api/search", params={"q": "vräkning"}, headers={"origin": "https://x.example"}
+        )
+    assert allowed.headers["access-control-allow-origin"] == "https://kommun.example"
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_the_api_has_no_write_endpoints(app):
+    """Read-only: ingest is done with the CLI on the server. POST /api/ask only asks."""
+    writes = {
+        (route.path, method)
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+        if method not in ("GET", "HEAD")
+    }
+    assert writes == {("/api/ask", "POST")}
