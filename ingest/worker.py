@@ -34,6 +34,7 @@ class ParseWorker:
         self._conn: Connection | None = None
         self._lock = threading.Lock()
         self.restarts = 0  # workers started after the first (after a timeout or a crash)
+        self._started = False
 
     @property
     def pid(self) -> int | None:
@@ -65,8 +66,11 @@ class ParseWorker:
         if self._process is not None and self._process.is_alive():
             return
         if self._process is not None:
-            self._stop()
+            self._stop()  # died between files
+        # Counted here: after a timeout or a crash in a file, _stop() has already run.
+        if self._started:
             self.restarts += 1
+        self._started = True
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_serve, args=(child,), name="namnd-parse", daemon=True

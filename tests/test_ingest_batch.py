@@ -125,7 +125,7 @@ def test_a_file_over_the_time_limit_is_skipped_and_the_batch_goes_on(batch, tmp_
     good = tmp_path / "004.txt"
     shutil.copy(seed_path("004"), good)
     worker = shared_worker()
-    first_worker = worker.pid
+    first_worker, restarts = worker.pid, worker.restarts
     summary = ingest_paths(data, [slow], limits=Limits(max_seconds=0.5), progress=False)
     (result,) = summary.results
     assert (result.status, result.reason) == ("skipped", "timed out after 0.5 s")
@@ -133,6 +133,7 @@ def test_a_file_over_the_time_limit_is_skipped_and_the_batch_goes_on(batch, tmp_
     summary = ingest_paths(data, [good], limits=LIMITS, progress=False)
     assert summary.results[0].status in ("ingested", "unchanged"), summary.results[0].reason
     assert worker.pid is not None and worker.pid != first_worker
+    assert worker.restarts == restarts + 1
     log = data.store.query(
         "SELECT status, reason FROM ingest_log WHERE source = ? ORDER BY id", [str(slow.resolve())]
     )
