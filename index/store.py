@@ -261,6 +261,8 @@ CREATE INDEX IF NOT EXISTS paragraph_referenser_nyckel ON paragraph_referenser(n
 """
 
 DB_NAME = "namnd.sqlite"
+# A text in more places than this is boilerplate: its § are not linked as duplicates.
+DUPLICATE_MAX_PLACES = 25
 
 
 def now() -> str:
@@ -476,15 +478,18 @@ class Store:
             ],
         )
         chunk_ids: list[int] = []
+        groups_by_text: dict[str, int] = {}  # a text repeated in this document: no lookup
         for chunk, chunk_bands, embed_hash in zip(parsed.chunks, bands, embed_hashes, strict=True):
-            group = next(
-                (
-                    row["dup_group"]
-                    for row in self.band_candidates(conn, chunk_bands)
-                    if same_text(chunk.text, row["text"])
-                ),
-                None,
-            )
+            group = groups_by_text.get(chunk.text)
+            if group is None:
+                group = next(
+                    (
+                        row["dup_group"]
+                        for row in self.band_candidates(conn, chunk_bands)
+                        if same_text(chunk.text, row["text"])
+                    ),
+                    None,
+                )
             part = parsed.parts[chunk.part_index]
             paragraph = part.paragraphs[chunk.paragraph_index]
             cursor = conn.execute(
@@ -513,10 +518,9 @@ class Store:
                 ],
             )
             chunk_id = int(cursor.lastrowid)
-            conn.execute(
-                "UPDATE chunks SET dup_group = ? WHERE id = ?",
-                [group if group is not None else chunk_id, chunk_id],
-            )
+            group = group if group is not None else chunk_id
+            groups_by_text.setdefault(chunk.text, group)
+            conn.execute("UPDATE chunks SET dup_group = ? WHERE id = ?", [group, chunk_id])
             conn.executemany(
                 "INSERT INTO chunk_bands VALUES (?, ?)", [(b, chunk_id) for b in chunk_bands]
             )
@@ -529,21 +533,39 @@ class Store:
 
         The share is measured on each side: how much of this §'s text is duplicated there.
         """
-        # Two index lookups joined by UNION: with `c.document_id = ? OR o.document_id = ?`
-        # SQLite scanned every stored chunk for every new document (quadratic ingest).
-        rows = conn.execute(
-            """SELECT c.paragraph_id AS p, o.paragraph_id AS o, c.id AS chunk,
-                   length(c.text) AS size
-               FROM chunks c JOIN chunks o
-                 ON o.dup_group = c.dup_group AND o.paragraph_id != c.paragraph_id
-               WHERE c.document_id = ?
-               UNION
-               SELECT c.paragraph_id, o.paragraph_id, c.id, length(c.text)
-               FROM chunks c JOIN chunks o
-                 ON o.dup_group = c.dup_group AND o.paragraph_id != c.paragraph_id
-               WHERE o.document_id = ?""",
-            [document_id, document_id],
-        ).fetchall()
+        # Only groups with few places: a text found in hundreds of § ("Val av justerare")
+        # is boilerplate, not a § repeated in another document, and linking every pair of
+        # its places was quadratic in their number.
+        groups = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT dup_group FROM chunks WHERE document_id = ?", [document_id]
+            )
+        ]
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(groups), 500):
+            batch = groups[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            few = [
+                row[0]
+                for row in conn.execute(
+                    f"""SELECT dup_group FROM chunks WHERE dup_group IN ({marks})
+                        GROUP BY dup_group HAVING count(*) BETWEEN 2 AND ?""",
+                    [*batch, DUPLICATE_MAX_PLACES],
+                )
+            ]
+            if not few:
+                continue
+            marks = ",".join("?" * len(few))
+            rows += conn.execute(
+                f"""SELECT DISTINCT c.paragraph_id AS p, o.paragraph_id AS o, c.id AS chunk,
+                       length(c.text) AS size
+                    FROM chunks c JOIN chunks o
+                      ON o.dup_group = c.dup_group AND o.paragraph_id != c.paragraph_id
+                    WHERE c.dup_group IN ({marks})
+                      AND (c.document_id = ? OR o.document_id = ?)""",
+                [*few, document_id, document_id],
+            ).fetchall()
         shared: dict[tuple[int, int], int] = {}
         for row in rows:
             shared[(row["p"], row["o"])] = shared.get((row["p"], row["o"]), 0) + row["size"]
@@ -568,13 +590,16 @@ class Store:
                 )
 
     def band_candidates(self, conn: sqlite3.Connection, bands: list[str]) -> list[sqlite3.Row]:
-        """Stored chunks sharing at least one MinHash band with the given ones."""
+        """Stored chunks sharing at least one MinHash band with the given ones, one per
+        distinct text in each duplicate group (recurring boilerplate would otherwise be
+        compared once per copy: quadratic in the number of copies)."""
         if not bands:
             return []
         marks = ",".join("?" * len(bands))
         return conn.execute(
-            f"""SELECT DISTINCT c.id, c.text, c.dup_group, c.paragraph_id FROM chunk_bands b
-                JOIN chunks c ON c.id = b.chunk_id WHERE b.band IN ({marks})""",
+            f"""SELECT min(c.id) AS id, c.text, c.dup_group FROM chunk_bands b
+                JOIN chunks c ON c.id = b.chunk_id WHERE b.band IN ({marks})
+                GROUP BY c.dup_group, c.text""",
             bands,
         ).fetchall()
 

@@ -87,6 +87,7 @@ def document_units(conn: sqlite3.Connection, document_id: int, text: str) -> lis
         [document_id],
     ).fetchall()
     units = []
+    part_dates: dict[tuple[int, int], set[str]] = {}  # every § of a part shares its dates
     for row in rows:
         zone = row["paragraf"] is None and row["dokumenttyp"] in ("protokoll", "protokollsutdrag")
         unit = Unit(
@@ -110,7 +111,7 @@ def document_units(conn: sqlite3.Connection, document_id: int, text: str) -> lis
             member=not zone and row["dokumenttyp"] != "kallelse",
         )
         unit.typ = unit_typ(unit, text[unit.start : unit.end])
-        unit.datum_kalla = _date_source(unit, text)
+        unit.datum_kalla = _date_source(unit, text, part_dates)
         units.append(unit)
     return units
 
@@ -128,9 +129,14 @@ def unit_typ(unit: Unit, text: str) -> str:
     return unit.dokumenttyp
 
 
-def _date_source(unit: Unit, text: str) -> str | None:
-    """ "egen" when the unit's part states its date, "dokumentet" when it is inherited."""
+def _date_source(
+    unit: Unit, text: str, part_dates: dict[tuple[int, int], set[str]]
+) -> str | None:
+    """ "egen" when the unit's part states its date, "dokumentet" when it is inherited.
+    `part_dates` caches the dates found per part (read once, not once per §)."""
     if not unit.datum:
         return None
-    stated = {iso for _, _, iso in find_dates(text[unit.part_start : unit.part_end])}
-    return "egen" if unit.datum in stated else "dokumentet"
+    span = (unit.part_start, unit.part_end)
+    if span not in part_dates:
+        part_dates[span] = {iso for _, _, iso in find_dates(text[span[0] : span[1]])}
+    return "egen" if unit.datum in part_dates[span] else "dokumentet"
