@@ -201,6 +201,43 @@ def test_duplicate_paragraph_72_is_linked_and_both_kept(ingested):
         assert n >= 2
 
 
+def test_boilerplate_in_many_places_is_grouped_but_not_linked_pairwise(tmp_path, data):
+    """A § text repeated in more than DUPLICATE_MAX_PLACES § is boilerplate: its chunks share
+    one duplicate group (search shows it once), but its § are not linked pair by pair; a
+    text in two places still is."""
+    from index.store import DUPLICATE_MAX_PLACES
+
+    boilerplate = (
+        "Socialnämnden beslutar att godkänna redovisningen av uppdraget och lägga den till "
+        "handlingarna samt att ge förvaltningen i uppdrag att återkomma med en ny rapport."
+    )
+    twice = (
+        "Nämnden beslutar att anta yttrandet över remissen om vistelseförbud som sitt eget "
+        "och överlämna det till kommunstyrelsen med de ändringar som framgår av protokollet."
+    )
+    n = DUPLICATE_MAX_PLACES + 5
+    sections = [f"§ {i}\nÄrende {i}\n\n{boilerplate}" for i in range(1, n + 1)]
+    sections += [f"§ {n + i}\nYttrande {i}\n\n{twice}" for i in (1, 2)]
+    path = tmp_path / "protokoll.txt"
+    path.write_text(
+        "Eskilstuna kommun\nSocialnämnden\nProtokoll 2023-05-24\n\n" + "\n\n".join(sections)
+    )
+    assert ingest_paths(data, [path], progress=False).count("ingested") == 1
+    groups = data.store.query(
+        "SELECT dup_group, count(*) AS n FROM chunks GROUP BY dup_group HAVING n > 1"
+    )
+    assert sorted(row["n"] for row in groups) == [2, n]
+    rubriker = {
+        frozenset(row)
+        for row in data.store.query(
+            """SELECT a.rubrik, b.rubrik FROM paragraph_links l
+               JOIN paragraphs a ON a.id = l.paragraph_id JOIN paragraphs b ON b.id = l.other_id
+               WHERE l.kind = 'dubblett'"""
+        )
+    }
+    assert rubriker == {frozenset({"Yttrande 1", "Yttrande 2"})}
+
+
 def test_bm25_search_shows_the_duplicate_once(ingested):
     from search.hybrid import Searcher
 
