@@ -161,24 +161,7 @@ def _check_bm25(data: DataDir, report: CheckReport) -> None:
     stored = _stored_ids(data)
     counts = Counter(data.bm25.ids())
     report.counts["bm25"] = sum(counts.values())
-    report.problem(
-        "bm25_missing",
-        "chunks in the store but not in the BM25 index",
-        sorted(stored - counts.keys()),
-        repairable=True,
-    )
-    report.problem(
-        "bm25_orphans",
-        "ids in the BM25 index that are no chunk in the store",
-        sorted(counts.keys() - stored),
-        repairable=True,
-    )
-    report.problem(
-        "bm25_duplicates",
-        "chunks indexed more than once in BM25",
-        sorted(i for i, n in counts.items() if n > 1),
-        repairable=True,
-    )
+    _compare_ids(report, "bm25", "the BM25 index", "chunks in the store", stored, counts)
 
 
 def _embedded_ids(data: DataDir, model: str) -> set[int]:
@@ -210,24 +193,33 @@ def _check_vectors(data: DataDir, report: CheckReport) -> None:
         except RuntimeError as error:  # FAISS cannot read the file
             report.problem("vectors_unreadable", f"{VECTORS_FILE}: {error}", [VECTORS_FILE])
             return
-    counts = Counter(present)
     report.counts["vectors"] = len(present)
+    _compare_ids(
+        report, "vectors", "the vector index", "embedded chunks", embedded, Counter(present)
+    )
+
+
+def _compare_ids(
+    report: CheckReport, kind: str, index: str, what: str, expected: set[int], held: Counter
+) -> None:
+    """Problems `<kind>_missing`, `_orphans` and `_duplicates`: an index must hold each of
+    the `expected` ids (`what`) exactly once and nothing else."""
     report.problem(
-        "vectors_missing",
-        "embedded chunks without a vector in the vector index",
-        sorted(embedded - counts.keys()),
+        f"{kind}_missing",
+        f"{what} not in {index}",
+        sorted(expected - held.keys()),
         repairable=True,
     )
     report.problem(
-        "vectors_orphans",
-        "ids in the vector index that are no embedded chunk in the store",
-        sorted(counts.keys() - embedded),
+        f"{kind}_orphans",
+        f"ids in {index} that are not {what}",
+        sorted(held.keys() - expected),
         repairable=True,
     )
     report.problem(
-        "vectors_duplicates",
-        "chunks with more than one vector in the vector index",
-        sorted(i for i, n in counts.items() if n > 1),
+        f"{kind}_duplicates",
+        f"{what} held more than once in {index}",
+        sorted(i for i, n in held.items() if n > 1),
         repairable=True,
     )
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from index.embed import passage_text, text_hash
 
 from .dedup import bands
-from .model import ParsedDocument
+from .model import Chunk, ParsedDocument
 from .normalize import normalize
 from .parse import Hints, parse_document
 from .readers import IngestError, Limits, read_file
@@ -31,25 +31,26 @@ def prepare(path: Path, hints: Hints | None, limits: Limits) -> Prepared:
     parsed = parse_document(normalize(raw), hints)
     if not parsed.chunks:
         raise IngestError("no text found")
-    hashes = []
-    for chunk in parsed.chunks:
-        part = parsed.parts[chunk.part_index]
-        paragraph = part.paragraphs[chunk.paragraph_index]
-        hashes.append(
-            text_hash(
-                passage_text(
-                    parsed.kommun,
-                    part.namnd,
-                    paragraph.paragraf,
-                    paragraph.rubrik or part.title,
-                    chunk.text,
-                )
-            )
-        )
     return Prepared(
         parsed=parsed,
         fmt=raw.fmt,
         content_hash=hashlib.sha256(data).hexdigest(),
         bands=[bands(chunk.text) for chunk in parsed.chunks],
-        embed_hashes=hashes,
+        embed_hashes=[embed_hash(parsed, chunk) for chunk in parsed.chunks],
+    )
+
+
+def embed_hash(parsed: ParsedDocument, chunk: Chunk) -> str:
+    """The embedding cache key of a chunk: the hash of the text it is embedded as (with
+    its place: kommun, nämnd, § and rubrik)."""
+    part = parsed.parts[chunk.part_index]
+    paragraph = part.paragraphs[chunk.paragraph_index]
+    return text_hash(
+        passage_text(
+            parsed.kommun,
+            part.namnd,
+            paragraph.paragraf,
+            paragraph.rubrik or part.title,
+            chunk.text,
+        )
     )

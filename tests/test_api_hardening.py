@@ -5,15 +5,14 @@ endpoint that writes."""
 from __future__ import annotations
 
 import asyncio
-import http.client
 import json
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from live_server import serve
+from test_api import raw_get
 
 from api.app import MAX_BODY, create_app
 
@@ -70,15 +69,9 @@ def test_a_body_under_the_limit_is_read(client):
     assert response.json()["detail"][0]["parameter"] == "q"
 
 
-def test_an_endless_body_is_not_read_past_the_limit(app):
-    """Straight through ASGI: the body never ends, and the app stops asking for more."""
-    calls = 0
+def post_through_asgi(app, headers: list[tuple[bytes, bytes]], receive) -> list[dict]:
+    """POST /api/ask straight through ASGI with `receive` as the body; the messages sent."""
     sent: list[dict] = []
-
-    async def receive():
-        nonlocal calls
-        calls += 1
-        return {"type": "http.request", "body": b" " * 1024, "more_body": True}
 
     async def send(message):
         sent.append(message)
@@ -93,12 +86,25 @@ def test_an_endless_body_is_not_read_past_the_limit(app):
         "raw_path": b"/api/ask",
         "root_path": "",
         "query_string": b"",
-        "headers": [(b"host", b"test"), (b"content-type", b"application/json")],
+        "headers": [(b"host", b"test"), *headers],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
         "state": {},
     }
     asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def test_an_endless_body_is_not_read_past_the_limit(app):
+    """Straight through ASGI: the body never ends, and the app stops asking for more."""
+    calls = 0
+
+    async def receive():
+        nonlocal calls
+        calls += 1
+        return {"type": "http.request", "body": b" " * 1024, "more_body": True}
+
+    sent = post_through_asgi(app, [(b"content-type", b"application/json")], receive)
     assert sent[0]["status"] == 413
     assert calls <= MAX_BODY // 1024 + 1
 
@@ -111,27 +117,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(app):
         received = True
         return {"type": "http.request", "body": b"{}", "more_body": False}
 
-    sent: list[dict] = []
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/ask",
-        "raw_path": b"/api/ask",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"test"), (b"content-length", b"999999999")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-        "state": {},
-    }
-    asyncio.run(app(scope, receive, send))
+    sent = post_through_asgi(app, [(b"content-length", b"999999999")], receive)
     assert sent[0]["status"] == 413 and not received
 
 
@@ -192,19 +178,6 @@ def test_not_found_and_invalid_ids_are_clean(client, path):
 def live(ingested):
     with serve(ingested.path) as base_url:
         yield base_url
-
-
-def raw_get(base_url: str, path: str) -> tuple[int, str]:
-    """GET `path` exactly as written (an HTTP client would normalize `../` away)."""
-    host, port = urlsplit(base_url).netloc.split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    try:
-        connection.putrequest("GET", path, skip_accept_encoding=True)
-        connection.endheaders()
-        response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
 
 
 @pytest.mark.parametrize(

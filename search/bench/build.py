@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from index.datadir import DataDir
-from index.embed import passage_text, sync_vectors, text_hash
+from index.embed import sync_vectors
 from index.embedder import set_threads
 from index.vectors import VectorIndex
 from ingest.dedup import bands, is_duplicate
 from ingest.parse import PARSER_VERSION
+from ingest.prepare import embed_hash
 
 from .measure import peak_rss_mb, size_mb
 from .synth import (
@@ -89,7 +90,7 @@ def build(
     windows: list[tuple[int, float]] = []  # (chunks stored, chunks/s over the last window)
     window_start, window_chunks, stored = started, 0, 0
     for number, (doc, parsed) in enumerate(docs):
-        hashes = [_embed_hash(parsed, chunk) for chunk in parsed.chunks]
+        hashes = [embed_hash(parsed, chunk) for chunk in parsed.chunks]
         with store.transaction() as conn:
             store.insert_document(
                 conn,
@@ -198,16 +199,3 @@ def _timed(fn, timers: dict[str, float], key: str):
 
     return wrapper
 
-
-def _embed_hash(parsed, chunk) -> str:
-    part = parsed.parts[chunk.part_index]
-    paragraph = part.paragraphs[chunk.paragraph_index]
-    return text_hash(
-        passage_text(
-            parsed.kommun,
-            part.namnd,
-            paragraph.paragraf,
-            paragraph.rubrik or part.title,
-            chunk.text,
-        )
-    )
