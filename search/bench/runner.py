@@ -22,7 +22,7 @@ import numpy as np
 
 from ..evaluation import load_questions
 from . import apiload, bm25cmp, build, corpus, latency, million, quality
-from .cli import PARTS
+from .cli import DEFAULTS, PARTS
 from .measure import in_subprocess, machine
 from .queries import bench_queries, unique_queries
 from .report import render
@@ -43,7 +43,7 @@ class Options:
     million: int = 1_000_000
     rebuild_million: bool = False
     api_clients: list[int] = field(default_factory=lambda: [8, 50])
-    api_seconds: float = 30.0
+    api_seconds: float = DEFAULTS["api_seconds"]
     api_max_requests: int = 5_000
     embed_sample: int = 200
     noise: float = 0.2

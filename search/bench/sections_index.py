@@ -170,11 +170,13 @@ def _store_breakdown(build: dict[str, Any]) -> str:
     if not parts:
         return ""
     fixes = {
-        "band_candidates_s": "fetching one representative per duplicate group instead of every "
-        "member with its text",
-        "same_text_s": "comparing a new chunk with one representative per duplicate group",
-        "links_s": "not linking § through very large duplicate groups (boilerplate does not make "
-        "two § duplicates)",
+        "band_candidates_s": "keeping one MinHash band row per duplicate group instead of one "
+        "per member (candidates are read one per distinct text and group, but SQLite still "
+        "visits every member's band rows)",
+        "same_text_s": "comparing a new chunk with one representative per duplicate group "
+        "instead of one per distinct text",
+        "links_s": "linking § through smaller duplicate groups (groups of more than "
+        "DUPLICATE_MAX_PLACES places are not linked already)",
     }
     main = max(fixes, key=lambda k: parts[k])
     return (
@@ -184,7 +186,8 @@ def _store_breakdown(build: dict[str, Any]) -> str:
         "linking duplicate §. Both grow with the size of the duplicate groups a new chunk "
         "joins, and groups of recurring boilerplate (“Nämnden ställde sig bakom "
         "förvaltningens förslag till beslut.”) grow with the corpus: the largest here has "
-        f"{build['dup_groups']['largest']:,} chunks. {fixes[main].capitalize()} would keep "
+        f"{build['dup_groups']['largest']:,} chunks. {fixes[main][0].upper()}"
+        f"{fixes[main][1:]} would keep "
         "storing flat."
     )
 
