@@ -320,6 +320,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             paragraf = f" § {other['paragraf']}" if other["paragraf"] else ""
             kind = f"{other['dokumenttyp']}, {other['datum']}"
             print(f"    även i: {other['source']}{paragraf} ({kind})")
+        if result["other_places_total"] > len(result["other_places"]):
+            more = result["other_places_total"] - len(result["other_places"])
+            print(f"    även i: … och {more} ställen till")
     return 0
 
 

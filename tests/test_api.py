@@ -37,6 +37,7 @@ RESULT_FIELDS = {
     "page",
     "scores",
     "other_places",
+    "other_places_total",
     "start",
     "end",
 }

@@ -206,6 +206,7 @@ def test_boilerplate_in_many_places_is_grouped_but_not_linked_pairwise(tmp_path,
     one duplicate group (search shows it once), but its § are not linked pair by pair; a
     text in two places still is."""
     from index.store import DUPLICATE_MAX_PLACES
+    from search.hybrid import OTHER_PLACES_SHOWN, Searcher
 
     boilerplate = (
         "Socialnämnden beslutar att godkänna redovisningen av uppdraget och lägga den till "
@@ -236,6 +237,11 @@ def test_boilerplate_in_many_places_is_grouped_but_not_linked_pairwise(tmp_path,
         )
     }
     assert rubriker == {frozenset({"Yttrande 1", "Yttrande 2"})}
+    # Search shows the boilerplate once, with the first OTHER_PLACES_SHOWN other places of
+    # the n - 1 counted.
+    result = Searcher(data).search("godkänna redovisningen", mode="bm25").results[0]
+    assert result["other_places_total"] == n - 1
+    assert len(result["other_places"]) == OTHER_PLACES_SHOWN < n - 1
 
 
 def test_bm25_search_shows_the_duplicate_once(ingested):

@@ -539,6 +539,10 @@ function resultCard(state, r) {
                 h("span", { class: "source" }, o.source),
               ),
             ),
+            r.other_places_total > r.other_places.length
+              ? h("li", { class: "also__more" },
+                `… och ${r.other_places_total - r.other_places.length} ställen till`)
+              : null,
           ),
         )
       : null,
