@@ -25,7 +25,12 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.arenden import router as arenden_router
-from api.masking import MaskedJSONResponse, install_log_masking
+from api.masking import (
+    PERSONNUMMER_REFUSED,
+    MaskedJSONResponse,
+    find_personnummer,
+    install_log_masking,
+)
 from index.bm25 import Filters
 from index.datadir import DataDir
 from search.answer import Answerer
@@ -85,11 +90,14 @@ def _problem(parameter: str, message: str) -> HTTPException:
     return HTTPException(status_code=422, detail=[{"parameter": parameter, "message": message}])
 
 
-def check_params(q: str, datum_from: str | None, datum_to: str | None) -> None:
+def check_params(q: str, datum_from: str | None, datum_to: str | None, mask: bool) -> None:
     """What the declared constraints cannot say: a blank query, an impossible date
-    (2023-02-30 has the right shape), a range that ends before it starts."""
+    (2023-02-30 has the right shape), a range that ends before it starts; and, when output
+    is masked, a query holding a personnummer (its results would tell where it occurs)."""
     if not q.strip():
         raise _problem("q", "The query is blank; type at least one word.")
+    if mask and find_personnummer(q):
+        raise _problem("q", PERSONNUMMER_REFUSED)
     for name, value in (("from", datum_from), ("to", datum_to)):
         if value:
             try:
@@ -112,10 +120,11 @@ class AskRequest(BaseModel):
 class Service:
     """The search and answer machinery, opened once and shared by all requests."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, mask: bool = True) -> None:
         self.data = DataDir(data_dir, readonly=True)
         self.searcher = Searcher(self.data)
         self.answerer = Answerer(self.searcher)
+        self.mask = mask  # personnummer masked in output, and refused in queries
 
     def close(self) -> None:
         self.data.close()
@@ -128,7 +137,7 @@ def create_app(
     personnummer masked (api/masking.py); log records are masked either way."""
     install_log_masking()
     json_response = MaskedJSONResponse if mask else JSONResponse
-    service = Service(data_dir)
+    service = Service(data_dir, mask)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -200,7 +209,7 @@ def create_app(
         mode: Annotated[str, Query(pattern="^(hybrid|bm25|dense)$")] = "hybrid",
         fusion: Annotated[str, Query(pattern="^(rrf|convex)$")] = DEFAULT_FUSION,
     ) -> dict[str, Any]:
-        check_params(q, datum_from, datum_to)
+        check_params(q, datum_from, datum_to, service.mask)
         filters = Filters(
             kommun=kommun,
             namnd=namnd,
@@ -227,7 +236,7 @@ def create_app(
         datum_from: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
         datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
     ) -> dict[str, Any]:
-        check_params(q, datum_from, datum_to)
+        check_params(q, datum_from, datum_to, service.mask)
         filters = Filters(
             kommun=kommun,
             namnd=namnd,
@@ -239,7 +248,7 @@ def create_app(
 
     @app.post("/api/ask")
     def ask_post(body: AskRequest) -> dict[str, Any]:
-        check_params(body.q, body.datum_from, body.datum_to)
+        check_params(body.q, body.datum_from, body.datum_to, service.mask)
         filters = Filters(
             kommun=body.kommun,
             namnd=body.namnd,

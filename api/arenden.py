@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
+from api.masking import PERSONNUMMER_REFUSED, find_personnummer
 from search.arenden import get_arende, get_paragraf, has_arenden, list_arenden
 from search.precedent import liknande
 
@@ -48,6 +49,10 @@ def arenden(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     service = _service(request)
+    if q and service.mask and find_personnummer(q):
+        raise HTTPException(
+            status_code=422, detail=[{"parameter": "q", "message": PERSONNUMMER_REFUSED}]
+        )
     return list_arenden(
         service.data.store,
         q,

@@ -61,6 +61,14 @@ def _masked(match: re.Match[str]) -> str:
     return "X" * (match.start(4) - match.start()) + match[4] + "XXXX"
 
 
+# Why a search or question holding a personnummer is refused while output is masked: its
+# results would tell which documents hold the number even with the number itself masked.
+PERSONNUMMER_REFUSED = (
+    "Sökningar på personnummer eller samordningsnummer är avstängda: svaret skulle visa "
+    "var numret förekommer."
+)
+
+
 def find_personnummer(text: str) -> list[tuple[int, int]]:
     """Spans of the personnummer and samordningsnummer in `text`."""
     return [m.span() for m in PERSONNUMMER.finditer(text) if _is_personnummer(m)]

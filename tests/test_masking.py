@@ -318,11 +318,29 @@ def test_search_is_masked_and_highlights_still_mark_the_words(masked, unmasked):
             assert result["snippet"][start:end].lower().startswith(("bistånd", "hyr"))
 
 
-def test_searching_for_the_number_finds_it_but_never_shows_it(masked):
-    found, body = get(masked, "/api/search", q=PNR, mode="bm25")
-    assert found["total"] >= 1, "the index holds the real number"
-    assert_no_personnummer(body)
-    assert found["query"] == "XXXXXX-XXXX"
+@pytest.mark.parametrize(
+    ("method", "path", "params"),
+    [
+        ("GET", "/api/search", {"q": PNR, "mode": "bm25"}),
+        ("GET", "/api/ask", {"q": f"Vem har personnummer {PNR}?"}),
+        ("POST", "/api/ask", {"q": PNR}),
+        ("GET", "/api/arenden", {"q": PNR}),
+    ],
+)
+def test_a_query_holding_a_personnummer_is_refused_while_masking(
+    masked, unmasked, method, path, params
+):
+    """Its results would tell which documents hold the number, masked or not."""
+    if method == "GET":
+        response = masked.get(path, params=params)
+    else:
+        response = masked.post(path, json=params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["parameter"] == "q"
+    assert_no_personnummer(response.text)
+    if path == "/api/search":
+        found, _ = get(unmasked, path, **params)
+        assert found["total"] >= 1, "the index holds the number: the refusal is what hides it"
 
 
 def test_ask_is_masked_and_the_citation_still_points_at_its_quote(masked, unmasked):
