@@ -25,12 +25,7 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.arenden import router as arenden_router
-from api.masking import (
-    PERSONNUMMER_REFUSED,
-    MaskedJSONResponse,
-    find_personnummer,
-    install_log_masking,
-)
+from api.masking import MaskedJSONResponse, install_log_masking, refuse_personnummer
 from index.bm25 import Filters
 from index.datadir import DataDir
 from search.answer import Answerer
@@ -96,8 +91,7 @@ def check_params(q: str, datum_from: str | None, datum_to: str | None, mask: boo
     is masked, a query holding a personnummer (its results would tell where it occurs)."""
     if not q.strip():
         raise _problem("q", "The query is blank; type at least one word.")
-    if mask and find_personnummer(q):
-        raise _problem("q", PERSONNUMMER_REFUSED)
+    refuse_personnummer(q, mask)
     for name, value in (("from", datum_from), ("to", datum_to)):
         if value:
             try:

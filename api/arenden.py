@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from api.masking import PERSONNUMMER_REFUSED, find_personnummer
+from api.masking import refuse_personnummer
 from search.arenden import get_arende, get_paragraf, has_arenden, list_arenden
 from search.precedent import liknande
 
@@ -28,6 +28,7 @@ MAX_ID = 2**63 - 1
 MAX_LIMIT = 100
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Dokumenttyp = Annotated[str | None, Query(max_length=50, pattern=r"^[\wåäöÅÄÖ -]+$")]
+LiknandeLimit = Annotated[int, Query(ge=1, le=50)]
 
 
 def _service(request: Request):
@@ -49,10 +50,8 @@ def arenden(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     service = _service(request)
-    if q and service.mask and find_personnummer(q):
-        raise HTTPException(
-            status_code=422, detail=[{"parameter": "q", "message": PERSONNUMMER_REFUSED}]
-        )
+    if q:
+        refuse_personnummer(q, service.mask)
     return list_arenden(
         service.data.store,
         q,
@@ -85,18 +84,9 @@ def paragraf_liknande(
     paragraph_id: Id,
     dokumenttyp: Dokumenttyp = None,
     andra_kommuner: bool = False,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: LiknandeLimit = 10,
 ) -> dict[str, Any]:
-    found = liknande(
-        _service(request).searcher,
-        paragraph_id=paragraph_id,
-        dokumenttyp=dokumenttyp,
-        andra_kommuner=andra_kommuner,
-        limit=limit,
-    )
-    if found is None:
-        raise HTTPException(status_code=404, detail=f"no § {paragraph_id}")
-    return found
+    return _liknande(request, "§", dokumenttyp, andra_kommuner, limit, paragraph_id=paragraph_id)
 
 
 @router.get("/api/chunks/{chunk_id}/liknande")
@@ -105,15 +95,28 @@ def chunk_liknande(
     chunk_id: Id,
     dokumenttyp: Dokumenttyp = None,
     andra_kommuner: bool = False,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: LiknandeLimit = 10,
 ) -> dict[str, Any]:
+    return _liknande(request, "chunk", dokumenttyp, andra_kommuner, limit, chunk_id=chunk_id)
+
+
+def _liknande(
+    request: Request,
+    what: str,
+    dokumenttyp: str | None,
+    andra_kommuner: bool,
+    limit: int,
+    **start: int,
+) -> dict[str, Any]:
+    """The nearest § to a § or a chunk (`start`: paragraph_id= or chunk_id=); 404 when it
+    does not exist."""
     found = liknande(
         _service(request).searcher,
-        chunk_id=chunk_id,
         dokumenttyp=dokumenttyp,
         andra_kommuner=andra_kommuner,
         limit=limit,
+        **start,
     )
     if found is None:
-        raise HTTPException(status_code=404, detail=f"no chunk {chunk_id}")
+        raise HTTPException(status_code=404, detail=f"no {what} {next(iter(start.values()))}")
     return found

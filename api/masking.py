@@ -30,6 +30,7 @@ import logging
 import re
 from typing import Any
 
+from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
 PERSONNUMMER = re.compile(r"(?<!\d)(?:18|19|20)?(\d{2})(\d{2})(\d{2})(-|\+|%2[Bb])?(\d{4})(?!\d)")
@@ -67,6 +68,14 @@ PERSONNUMMER_REFUSED = (
     "Sökningar på personnummer eller samordningsnummer är avstängda: svaret skulle visa "
     "var numret förekommer."
 )
+
+
+def refuse_personnummer(q: str, mask: bool) -> None:
+    """422 for a query holding a personnummer while output is masked."""
+    if mask and find_personnummer(q):
+        raise HTTPException(
+            status_code=422, detail=[{"parameter": "q", "message": PERSONNUMMER_REFUSED}]
+        )
 
 
 def find_personnummer(text: str) -> list[tuple[int, int]]:

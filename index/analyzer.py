@@ -35,9 +35,6 @@ _SECTION_REF = re.compile(r"§\s*(\d{1,4})(?!\s*[-–]?\s*\d*\s*(?:kap|st\b))")
 
 # Prefixes of the exact terms `exact_terms` makes.
 _EXACT_PREFIXES = ("dnr:", "ref:", "§")
-# Terms per (compound handling, word), bounded (a corpus has a few 100k distinct words).
-_WORD_TERMS: dict[tuple[str, str], tuple[str, ...]] = {}
-_WORD_TERMS_MAX = 500_000
 
 
 @dataclass(frozen=True)
@@ -112,15 +109,8 @@ class Analyzer:
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The terms of one lowercased word: its stem and its compound parts' (none for a
-        stopword). Cached per word: running text repeats its words."""
-        key = (self.compounds, word)
-        terms = _WORD_TERMS.get(key)
-        if terms is None:
-            terms = () if word in STOPWORDS else (stem(word), *self._extra(word))
-            if len(_WORD_TERMS) >= _WORD_TERMS_MAX:
-                _WORD_TERMS.clear()
-            _WORD_TERMS[key] = terms
-        return terms
+        stopword)."""
+        return _word_terms(self.compounds, word)
 
     def query_terms(self, text: str) -> list[str]:
         """Distinct terms of a query, in order."""
@@ -137,12 +127,18 @@ class Analyzer:
         first = kept[0][0]
         return [(p - first, term) for p, term in kept]
 
-    def _extra(self, word: str) -> list[str]:
-        if self.compounds == "split":
-            return [stem(part) for part in split_compound(word)]
-        if self.compounds == "ngram" and len(word) >= 8:
-            return [f"#{word[i : i + 4]}" for i in range(len(word) - 3)]
-        return []
+
+
+@lru_cache(maxsize=500_000)
+def _word_terms(compounds: str, word: str) -> tuple[str, ...]:
+    """Cached per word (running text repeats its words): see `Analyzer.word_terms`."""
+    if word in STOPWORDS:
+        return ()
+    if compounds == "split":
+        return (stem(word), *(stem(part) for part in split_compound(word)))
+    if compounds == "ngram" and len(word) >= 8:
+        return (stem(word), *(f"#{word[i : i + 4]}" for i in range(len(word) - 3)))
+    return (stem(word),)
 
 
 def _position_at(word_positions: list[tuple[int, int]], offset: int) -> int:

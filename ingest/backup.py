@@ -211,13 +211,11 @@ def read_header(path: Path) -> dict[str, Any] | None:
     return header if isinstance(header, dict) and header.get("format") == FORMAT else None
 
 
-def read_export(path: Path) -> Iterator[Restored | BadLine]:
-    """The documents of an export, line by line. A line that cannot be read is reported
-    (BadLine) and the rest go on, as a bad file in an ingest batch; so is a file with fewer
-    or more documents than its header counts (cut short, or lines lost)."""
-    header = read_header(path)
-    if header is None:
-        raise ValueError(f"{path} is not a Nämndsök export")
+def read_export(path: Path, header: dict[str, Any]) -> Iterator[Restored | BadLine]:
+    """The documents of an export (`header`: its `read_header`), line by line. A line that
+    cannot be read is reported (BadLine) and the rest go on, as a bad file in an ingest
+    batch; so is a file with fewer or more documents than its header counts (cut short, or
+    lines lost)."""
     if header.get("version") != VERSION:
         yield BadLine(1, f"export format version {header.get('version')!r} (this reads {VERSION})")
         return

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -121,8 +122,9 @@ def ingest_paths(
     bar = tqdm(files, unit="file", desc="ingest", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.name[:40])
-        if backup.read_header(path) is not None:
-            summary.results.extend(restore(data, path))
+        header = backup.read_header(path)
+        if header is not None:
+            summary.results.extend(restore(data, path, header))
             continue
         hints = manifest.hints_for(path) if manifest else None
         summary.results.append(ingest_one(data, path, hints, limits, worker))
@@ -167,11 +169,10 @@ def ingest_one(
     return _store(data, source, path.name, source_url, PARSER_VERSION, prepared, existing, started)
 
 
-def restore(data: DataDir, path: Path) -> list[FileResult]:
-    """Store the documents of an export (ingest/backup.py) as they were parsed, with their
-    vectors in the embedding cache when they were made by this data directory's embedder."""
-    header = backup.read_header(path)
-    assert header is not None
+def restore(data: DataDir, path: Path, header: dict[str, Any]) -> list[FileResult]:
+    """Store the documents of an export (ingest/backup.py, `header` its first line) as they
+    were parsed, with their vectors in the embedding cache when they were made by this data
+    directory's embedder."""
     model = data.store.get_meta("embedder_name")
     if model is None and header["embedder_name"] and header["embedder"] == data.embedder_spec:
         model = header["embedder_name"]
@@ -179,7 +180,7 @@ def restore(data: DataDir, path: Path) -> list[FileResult]:
             data.store.set_meta(conn, "embedder_name", model)
     carry = model is not None and model == header["embedder_name"]
     results = []
-    for item in backup.read_export(path):
+    for item in backup.read_export(path, header):
         started = time.perf_counter()
         if isinstance(item, backup.BadLine):
             results.append(_skip(data, f"{path.resolve()} line {item.line}", item.reason, started))

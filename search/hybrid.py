@@ -364,14 +364,9 @@ class Searcher:
     def _others(self, row) -> tuple[list[dict[str, Any]], int]:
         """The first OTHER_PLACES_SHOWN other places of a result's text (by date), and how
         many there are: boilerplate recurs in thousands of §."""
-        total = int(
-            self.data.store.scalar(
-                "SELECT count(*) - 1 FROM chunks WHERE dup_group = ?", [row["dup_group"]]
-            )
-        )
         others = self.data.store.query(
             """SELECT c.id, c.document_id, c.kommun, c.datum, c.paragraf, c.rubrik,
-                      c.dokumenttyp, c.page, d.filename
+                      c.dokumenttyp, c.page, d.filename, count(*) OVER () AS total
                FROM chunks c JOIN documents d ON d.id = c.document_id
                WHERE c.dup_group = ? AND c.id != ? ORDER BY c.datum, c.id LIMIT ?""",
             [row["dup_group"], row["id"], OTHER_PLACES_SHOWN],
@@ -389,7 +384,7 @@ class Searcher:
                 "source": o["filename"],
             }
             for o in others
-        ], total
+        ], others[0]["total"] if others else 0
 
     def _result(
         self, row, hit: Hit, terms: set[str], others: list[dict[str, Any]], others_total: int
@@ -439,8 +434,8 @@ def fuse(
                 1.0 / (RRF_K + rank) for rank in (hit.bm25_rank, hit.dense_rank) if rank
             )
     else:
-        lexical_norm = _minmax(dict(lexical))
-        semantic_norm = _minmax(dict(semantic))
+        lexical_norm = minmax(dict(lexical))
+        semantic_norm = minmax(dict(semantic))
         for hit in hits.values():
             hit.fused = CONVEX_ALPHA * lexical_norm.get(hit.chunk_id, 0.0) + (
                 1 - CONVEX_ALPHA
@@ -448,7 +443,8 @@ def fuse(
     return sorted(hits.values(), key=lambda h: (-h.fused, h.chunk_id))
 
 
-def _minmax(scores: dict[int, float]) -> dict[int, float]:
+def minmax(scores: dict[int, float]) -> dict[int, float]:
+    """Scores scaled to 0..1 (all 1.0 when they are equal), for convex fusion."""
     if not scores:
         return {}
     low, high = min(scores.values()), max(scores.values())

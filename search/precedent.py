@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .arenden import arende_of
+from .hybrid import minmax
 
 if TYPE_CHECKING:
     from .hybrid import Searcher
@@ -185,21 +186,12 @@ def _paragraph_means(store, model: str, paragraph_ids: set[int]) -> dict[int, np
 
 def _fuse(dense: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
     if not dense:
-        return _minmax(lexical)
-    dense_norm, lexical_norm = _minmax(dense), _minmax(lexical)
+        return minmax(lexical)
+    dense_norm, lexical_norm = minmax(dense), minmax(lexical)
     return {
         p: DENSE_WEIGHT * dense_norm.get(p, 0.0) + (1 - DENSE_WEIGHT) * lexical_norm.get(p, 0.0)
         for p in set(dense) | set(lexical)
     }
-
-
-def _minmax(scores: dict[int, float]) -> dict[int, float]:
-    if not scores:
-        return {}
-    low, high = min(scores.values()), max(scores.values())
-    if high == low:
-        return dict.fromkeys(scores, 1.0)
-    return {k: (v - low) / (high - low) for k, v in scores.items()}
 
 
 def _item(
