@@ -36,6 +36,7 @@ test: setup-test
 	$(BIN)/python -m pytest -q
 
 bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/namnd bench
 
 lint: setup-test

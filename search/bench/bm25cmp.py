@@ -18,7 +18,7 @@ from .measure import rss_mb, stats
 K1, B = 1.2, 0.75  # tantivy's BM25 parameters; the others are set to match
 
 
-def compare(data_dir: Path, queries: list[str], with_bm25s: bool = True) -> dict[str, Any]:
+def compare(data_dir: Path, queries: list[str]) -> dict[str, Any]:
     set_threads(1)
     from rank_bm25 import BM25Okapi
 
@@ -45,10 +45,9 @@ def compare(data_dir: Path, queries: list[str], with_bm25s: bool = True) -> dict
         "tantivy": lambda q: data.bm25.search(q, 10),
         "rank-bm25": lambda q: _okapi_top(okapi, ids, analyzer.query_terms(q)),
     }
-    if with_bm25s:
-        retriever = _bm25s(corpus, out)
-        if retriever is not None:
-            engines["bm25s"] = lambda q: _bm25s_top(retriever, ids, analyzer.query_terms(q))
+    retriever = _bm25s(corpus, out)
+    if retriever is not None:
+        engines["bm25s"] = lambda q: _bm25s_top(retriever, ids, analyzer.query_terms(q))
     del corpus
     for engine in engines.values():
         engine(queries[0])
@@ -84,7 +83,7 @@ def _okapi_top(okapi, ids: np.ndarray, terms: list[str]) -> list[tuple[int, floa
 def _bm25s(corpus: list[list[str]], out: dict[str, Any]):
     try:
         import bm25s
-    except ImportError:
+    except ImportError:  # the `bench` extra; without it the table shows rank-bm25 and tantivy
         return None
     before = rss_mb()
     started = time.perf_counter()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 
 def stats(ms: Iterable[float]) -> dict[str, float]:
@@ -43,15 +44,7 @@ def peak_rss_mb() -> float:
 
 def rss_mb() -> float:
     """Current resident memory of this process."""
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2**20
-    except ImportError:  # pragma: no cover - psutil is usually there
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-        return float("nan")
+    return psutil.Process().memory_info().rss / 2**20
 
 
 def size_mb(path: Path) -> float:
