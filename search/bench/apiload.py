@@ -30,7 +30,7 @@ def free_port() -> int:
 
 def serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "api.cli", "serve", "--data-dir", str(data_dir)]
-    command += ["--port", str(port), "--threads", "1"]
+    command += ["--port", str(port)]
     with log.open("w") as handle:
         return subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
 

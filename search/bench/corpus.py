@@ -5,7 +5,6 @@ synthetic vectors are derived from."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -28,15 +27,14 @@ def seed_files() -> list[Path]:
     return sorted(CORPUS.glob("*.txt"))
 
 
-def _namnd(*args: str, threads: int = 1) -> tuple[str, float]:
-    """Run the `namnd` command in a fresh process; (stdout, wall seconds)."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+def _namnd(*args: str) -> tuple[str, float]:
+    """Run the `namnd` command in a fresh process, with its default threads; (stdout, wall
+    seconds)."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
         capture_output=True,
         text=True,
-        env=env,
         check=False,
     )
     seconds = time.perf_counter() - started
@@ -73,29 +71,31 @@ def ingest_seeds(data_dir: Path) -> dict[str, Any]:
     }
 
 
-def embed_rate(data_dir: Path, threads: int, sample: int, queries: list[str], work: Path) -> dict:
-    """Passages/s and query latency with `threads` OpenMP threads, in a process of its own."""
+def embed_rate(
+    data_dir: Path, threads: int, sample: int, queries: list[str], work: Path, busy: bool
+) -> dict:
+    """Passages/s and query latency with `threads` OpenMP threads, in a process of its own;
+    with `busy`, another process spins on a core meanwhile (a machine shared with a job)."""
     queries_file = work / "embed_queries.json"
     queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     command = [sys.executable, "-m", "search.bench.embedrate", "--threads", str(threads)]
     command += ["--data-dir", str(data_dir), "--sample", str(sample)]
     command += ["--queries-file", str(queries_file)]
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    finally:
+        if spinner is not None:
+            spinner.kill()
+            spinner.wait()
     if done.returncode != 0:
         raise RuntimeError(f"embedding benchmark failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "busy": busy}
 
 
 def embed_corpus(data_dir: Path) -> dict[str, Any]:
-    """The real embedding step (`namnd embed`, one thread) over the ingested corpus."""
-    stdout, wall = _namnd("embed", "--quiet", "--threads", "1", "--data-dir", str(data_dir))
+    """The real embedding step (`namnd embed`) over the ingested corpus."""
+    stdout, wall = _namnd("embed", "--quiet", "--data-dir", str(data_dir))
     match = re.search(r"embedded (\d+) in (\d+) s", stdout)
     store = Store(data_dir, readonly=True)
     chunks = int(store.scalar("SELECT count(*) FROM chunks"))

@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--queries-file", type=Path)
     args = parser.parse_args(argv)
-    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    from index.embedder import set_threads
+
+    set_threads(args.threads)
     queries = []
     if args.queries_file:
         queries = json.loads(args.queries_file.read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from typing import Any
 
 from index.analyzer import Analyzer, split_compound, stem
 from index.datadir import DataDir
+from index.embedder import DEFAULT_THREADS, set_threads
 from index.store import Store
 
 from ..answer import Answerer
@@ -129,7 +130,8 @@ def _squash(text: str) -> str:
 
 
 def answers(data_dir: Path, questions: list[Question]) -> dict[str, Any]:
-    """Answer every question once (one thread): latency and quality."""
+    """Answer every question once (default threads): latency and quality."""
+    set_threads(DEFAULT_THREADS)
     data = DataDir(data_dir, readonly=True)
     answerer = Answerer(Searcher(data))
     answerer.ask("Vilka beslut fattade nämnden om lokaler?")  # loads the model and caches

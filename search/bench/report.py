@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from index.embedder import DEFAULT_THREADS
+
 from .fmt import kind_list, only_hint
 from .sections_index import (
     embeddings_section,
@@ -58,7 +60,8 @@ def render(results: dict[str, Any], opts) -> str:
         "The machine is shared and noisy (its 2 vCPUs deliver about 1.2 cores), so every "
         "comparison below was measured side by side in the same run, interleaved query by "
         "query where possible; ratios are steadier than absolute numbers. Latencies are "
-        "single queries on one thread (`OMP_NUM_THREADS=1`) unless a table says otherwise. "
+        f"single queries with `namnd`'s default of {DEFAULT_THREADS} OpenMP thread(s) (idle "
+        "threads sleep) unless a table says otherwise. "
         f"Queries: {results['queries']['n']} distinct ({kind_list(results['queries']['kinds'])}), "
         "e.g. " + "; ".join(f"“{q}”" for q in results["queries"]["examples"][:4]) + ".\n"
     )

@@ -30,6 +30,7 @@ from .synth import SentencePool
 
 EVAL_FILE = corpus.ROOT / "tests" / "data" / "eval.jsonl"
 QUERY_VECTORS = "query_vectors.npy"
+EMBED_QUERIES = 50  # single queries timed per thread setting
 
 
 @dataclass
@@ -105,9 +106,17 @@ def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
     results["seed_ingest"] = corpus.ingest_seeds(seeds)
     if opts.wants("embed"):
         rates = []
-        for threads in (1, 2):
-            log(f"embed: {opts.embed_sample} passages with {threads} thread(s)")
-            rates.append(corpus.embed_rate(seeds, threads, opts.embed_sample, texts[:20], work))
+        for busy in (False, True):
+            for threads in (1, 2):
+                log(
+                    f"embed: {opts.embed_sample} passages and {EMBED_QUERIES} queries with "
+                    f"{threads} thread(s){', another process busy' if busy else ''}"
+                )
+                rates.append(
+                    corpus.embed_rate(
+                        seeds, threads, opts.embed_sample, texts[:EMBED_QUERIES], work, busy
+                    )
+                )
         results["embed_rate"] = rates
     if not (need_vectors or opts.wants("embed")):
         return
@@ -117,7 +126,7 @@ def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
     if opts.reuse_embeddings:
         copied = corpus.copy_embeddings(Path(opts.reuse_embeddings), embedded)
         log(f"embed: {copied} cached embeddings copied from {opts.reuse_embeddings}")
-    log("embed: the bundled corpus (namnd embed, 1 thread)")
+    log("embed: the bundled corpus (namnd embed)")
     results["corpus_embed"] = corpus.embed_corpus(embedded)
     results["corpus_embed"]["reused"] = bool(opts.reuse_embeddings)
     np.save(work / build.BASE_VECTORS, corpus.corpus_vectors(embedded, pool))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from index.embedder import DEFAULT_THREADS
+
 from .fmt import f, ms, reproduce, table
 
 
@@ -126,8 +128,9 @@ def answer_section(results: dict[str, Any], opts) -> str:
         ["answerable questions that abstained", f"{a['abstained_when_answerable']:.1%}"],
     ]
     out = [
-        "`Answerer.ask` over the embedded bundled corpus, every evaluation question once, one "
-        "thread (the first, unrelated question loads the model and is not counted):\n",
+        "`Answerer.ask` over the embedded bundled corpus, every evaluation question once, "
+        "default threads (the first, unrelated question loads the model and is not "
+        "counted):\n",
         table(["", ""], rows),
     ]
     if a["misses"]:
@@ -154,7 +157,7 @@ def api_section(results: dict[str, Any], opts) -> str:
     ]
     out = [
         f"`GET /api/search?q=…` (hybrid search plus facets, as the web UI asks) against a "
-        f"started `namnd serve --threads 1` over the bundled corpus ({api['chunks']} chunks), "
+        f"started `namnd serve` over the bundled corpus ({api['chunks']} chunks), "
         "from client threads on the same machine, each with its own keep-alive connection, "
         f"every request a different query (no query-embedding cache hits). Bounded by "
         f"{opts.api_seconds:.0f} s and {opts.api_max_requests:,} requests per run; server "
@@ -162,9 +165,10 @@ def api_section(results: dict[str, Any], opts) -> str:
         table(
             ["clients", "seconds", "requests", "requests/s", "p50 (ms)", "p95 (ms)", "errors"], rows
         ),
-        "The server embeds each query on one thread behind a lock, so throughput is bounded "
-        "by query embedding; more clients only queue (latency grows, requests/s stays). The "
-        "clients share the machine's ~1.2 cores with the server.\n",
+        "The server embeds one query at a time (on its embedder's thread, with "
+        f"{DEFAULT_THREADS} OpenMP thread(s)), so throughput is bounded by query embedding; "
+        "more clients only queue (latency grows, requests/s stays). The clients share the "
+        "machine's ~1.2 cores with the server.\n",
         reproduce(
             opts, "api", extra=f"--sizes 0 --api-clients {','.join(map(str, opts.api_clients))}"
         ),
