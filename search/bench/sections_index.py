@@ -296,7 +296,10 @@ def memory_section(results: dict[str, Any], opts) -> str:
     out = [
         "Peak RSS per process (`getrusage`): the build process holds the generated and parsed "
         "documents; the search process opens the data directory like `namnd serve` and runs "
-        "every latency query (its peak is taken before the raw FAISS and rank-bm25 runs).\n",
+        "every latency query (its peak is taken before the raw FAISS and rank-bm25 runs). "
+        "Both read SQLite through a memory map (up to 1 GiB), so RSS also counts the pages of "
+        "the SQLite file they touched: file-backed page cache the kernel can reclaim, at most "
+        "the file's size.\n",
         table(
             [
                 "chunks",

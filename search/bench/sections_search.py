@@ -85,10 +85,25 @@ def latency_section(results: dict[str, Any], opts) -> str:
             f"{last['threads']} OpenMP thread(s). Embedding the query alone takes "
             f"{ms(profile['embed'])} ms median of the profile's {ms(profile['total'])} ms; "
             f"everything else adds about {f(rest)} ms. Query embedding grows with the "
-            "query's length, not with the corpus; the rest grows with the corpus.\n"
+            "query's length, not with the corpus; the rest grows with the corpus."
+            + _busy_note(results)
+            + "\n"
         )
     out.append(reproduce(opts, "bm25,dense,hybrid", sizes=True))
     return "\n".join(out)
+
+
+def _busy_note(results: dict[str, Any]) -> str:
+    """How query embedding fares when another process holds a core (Embeddings)."""
+    busy = {r["threads"]: r["query"]["p50"] for r in results.get("embed_rate") or [] if r["busy"]}
+    if 1 not in busy or 2 not in busy:
+        return ""
+    return (
+        " The search process had the machine to itself: with another process busy on one "
+        f"core, a query embedded in {f(busy[2])} ms median with 2 threads and {f(busy[1])} ms "
+        "with 1 (see Embeddings), so hybrid latency rises by that difference on a loaded "
+        "machine."
+    )
 
 
 def faiss_section(results: dict[str, Any], opts) -> str:
