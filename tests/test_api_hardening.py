@@ -122,25 +122,24 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(app):
 # --- errors show no internals ------------------------------------------------------------------
 
 
-def test_an_internal_error_is_a_plain_500(app, client, monkeypatch):
+@pytest.mark.parametrize(
+    ("error", "status", "detail"),
+    [
+        # an internal error is a plain 500
+        (RuntimeError(f"index broken at {ROOT}/index/bm25.py"), 500, "internal error"),
+        # a library's ValueError naming files is not echoed
+        (ValueError(f"Failed to open file '{ROOT}/namnd-data/bm25/meta.json'"), 422,
+         "invalid request"),
+    ],
+)
+def test_errors_name_no_paths(app, client, monkeypatch, error, status, detail):
     def broken(*args, **kwargs):
-        raise RuntimeError(f"index broken at {ROOT}/index/bm25.py")
+        raise error
 
     monkeypatch.setattr(app.state.service.searcher, "search", broken)
     response = client.get("/api/search", params={"q": "vräkning"})
-    assert response.status_code == 500
-    assert response.json() == {"detail": "internal error"}
-    assert_clean(response)
-
-
-def test_a_library_value_error_naming_files_is_not_echoed(app, client, monkeypatch):
-    def broken(*args, **kwargs):
-        raise ValueError(f"Failed to open file '{ROOT}/namnd-data/bm25/meta.json'")
-
-    monkeypatch.setattr(app.state.service.searcher, "search", broken)
-    response = client.get("/api/search", params={"q": "vräkning"})
-    assert response.status_code == 422
-    assert response.json() == {"detail": "invalid request"}
+    assert response.status_code == status
+    assert response.json() == {"detail": detail}
     assert_clean(response)
 
 

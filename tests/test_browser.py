@@ -116,6 +116,16 @@ def search_for(tab: Tab, query: str) -> None:
     tab.settle()
 
 
+def assert_fits_phone(tab: Tab, pages: list[tuple[str, str]]) -> None:
+    """Each (label, path) renders without sideways scrolling at phone width; a screenshot
+    of each."""
+    for label, path in pages:
+        tab.goto(path)
+        width = tab.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (label, width)
+        tab.shot(label)
+
+
 def test_search_shows_cards_with_the_matched_words_marked(tab, api):
     tab.goto("/")
     expect(tab.page.get_by_role("heading", level=1)).to_have_text("Sök i kommunala nämndhandlingar")
@@ -354,11 +364,7 @@ def test_phone_width(browser, base_url):
             ("svar", f"/?q={quote(QUESTION)}&mode=fraga"),
             ("handling", "/?q=vr%C3%A4kning&doc=1&paragraf=75"),
         ]
-        for label, path in pages:
-            tab.goto(path)
-            width = tab.page.evaluate("document.documentElement.scrollWidth")
-            assert width <= PHONE["width"], (label, width)
-            tab.shot(label)
+        assert_fits_phone(tab, pages)
         # Filters fold away on a phone and open on a tap.
         tab.goto("/?q=vr%C3%A4kning")
         facet = tab.page.locator('a[data-facet="kommun"]').first

@@ -13,7 +13,7 @@ import pytest
 import test_browser
 from playwright.sync_api import expect
 from test_arenden import ANSWERS
-from test_browser import CHROMIUM, PHONE, Tab, cards, search_for
+from test_browser import CHROMIUM, PHONE, Tab, assert_fits_phone, cards, search_for
 
 # The browser, the server over the embedded corpus, the hostile data directory and the tab
 # of test_browser.py, shared.
@@ -320,29 +320,28 @@ def test_liknande_lists_the_nearest_paragraphs_and_filters_them(tab, api):
     expect(tab.page.get_by_role("heading", level=1)).to_have_text(paragraf["rubrik"])
     tab.shot("liknande")
 
+    def choose(control: str, in_url: str, params: dict[str, str]) -> list[dict]:
+        """Click a filter; the list then shows what the API lists for those filters."""
+        tab.page.locator(control).click()
+        expect(tab.page).to_have_url(re.compile(in_url))
+        tab.settle()
+        shown = api.get(
+            f"/api/paragrafer/{paragraf['id']}/liknande", params={**params, "limit": 10}
+        ).json()["liknande"]
+        assert shown
+        expect(items).to_have_count(len(shown))
+        expect(items.locator(".card__title")).to_have_text([s["rubrik"] for s in shown])
+        return shown
+
     # Only yttranden.
-    tab.page.locator('.choice[data-liktyp="yttrande"]').click()
-    expect(tab.page).to_have_url(re.compile(r"liktyp=yttrande"))
-    tab.settle()
-    typed = api.get(
-        f"/api/paragrafer/{paragraf['id']}/liknande",
-        params={"dokumenttyp": "yttrande", "limit": 10},
-    ).json()["liknande"]
-    assert typed
-    expect(items).to_have_count(len(typed))
-    expect(items.locator(".card__title")).to_have_text([s["rubrik"] for s in typed])
+    choose('.choice[data-liktyp="yttrande"]', r"liktyp=yttrande", {"dokumenttyp": "yttrande"})
     tab.shot("liknande-yttranden")
 
     # Only other kommuner: none from Eskilstuna.
-    tab.page.locator(".choice--toggle").click()
-    expect(tab.page).to_have_url(re.compile(r"andra=1"))
-    tab.settle()
-    others = api.get(
-        f"/api/paragrafer/{paragraf['id']}/liknande",
-        params={"dokumenttyp": "yttrande", "andra_kommuner": "true", "limit": 10},
-    ).json()["liknande"]
-    assert others and {s["kommun"] for s in others} - {"Eskilstuna"}
-    expect(items).to_have_count(len(others))
+    others = choose(
+        ".choice--toggle", r"andra=1", {"dokumenttyp": "yttrande", "andra_kommuner": "true"}
+    )
+    assert {s["kommun"] for s in others} - {"Eskilstuna"}
     kommuner = items.evaluate_all("a => a.map(x => x.dataset.kommun)")
     assert kommuner and "Eskilstuna" not in kommuner
     tab.shot("liknande-andra-kommuner")
@@ -369,11 +368,7 @@ def test_arende_pages_at_phone_width(browser, base_url, api):
             ("liknande", f"/?liknande={paragraf['id']}"),
             ("filter", "/?q=vistelsef%C3%B6rbud&roll=reservation&parti=V"),
         ]
-        for label, path in pages:
-            tab.goto(path)
-            width = tab.page.evaluate("document.documentElement.scrollWidth")
-            assert width <= PHONE["width"], (label, width)
-            tab.shot(label)
+        assert_fits_phone(tab, pages)
         # On a phone the answer comes under its recommendation, at full width.
         tab.goto(f"/?arende={revision['id']}")
         row = tab.page.locator(".audit__row").first

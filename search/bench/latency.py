@@ -92,10 +92,9 @@ def _profile(searcher: Searcher, queries: list[str]) -> dict[str, dict[str, floa
     steps: dict[str, list[float]] = {k: [] for k in names}
     filters = Filters()
     for text in queries:
-        query = parse_query(text)
         searcher._query_vectors.clear()
         started = time.perf_counter()
-        searcher.embed_query(query.text)
+        searcher.embed_query(parse_query(text).text)
         steps["embed"].append((time.perf_counter() - started) * 1000)
         searcher._query_vectors.clear()
         started = time.perf_counter()
