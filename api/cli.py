@@ -70,7 +70,7 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 def _filters_from(args: argparse.Namespace):
     from index.bm25 import Filters
-    from ingest.patterns import ISO_DATE
+    from swedish.patterns import ISO_DATE
 
     for name in ("datum_from", "datum_to"):
         value = getattr(args, name)
@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("bench", help="benchmarks (see BENCHMARKS.md); writes the report")
-    from search.bench.cli import add_arguments
+    from bench.cli import add_arguments
 
     add_arguments(p)
 
@@ -380,7 +380,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from search.bench.cli import run_from_args
+    from bench.cli import run_from_args
 
     return run_from_args(args)
 

@@ -3,7 +3,7 @@
 Tantivy was chosen by measurement (BENCHMARKS.md): it is persistent, adds and deletes
 documents without a rebuild, filters inside the index, and answers a query at 100k chunks
 in well under a millisecond. The text is handed over pre-tokenized, so indexing, querying
-and highlighting all share `index.analyzer`.
+and highlighting all share `swedish.analyzer`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 
 import tantivy
 
-from ingest.patterns import reference_key
-
-from .analyzer import Analyzer, Token
+from swedish.analyzer import Analyzer, Token
+from swedish.patterns import reference_key
 
 BM25_DIR = "bm25"
 FILTER_FIELDS = ("kommun", "namnd", "dokumenttyp", "sektion")

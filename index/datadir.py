@@ -13,7 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .analyzer import Analyzer
+from swedish.analyzer import Analyzer
+
 from .bm25 import BM25Index, IndexedChunk, person_terms
 from .embed import place
 from .embedder import DEFAULT_SPEC, SerialEmbedder, load_embedder

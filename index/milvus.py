@@ -58,7 +58,8 @@ from typing import Any
 
 import numpy as np
 
-from .analyzer import Analyzer, Token
+from swedish.analyzer import Analyzer, Token
+
 from .bm25 import FILTER_FIELDS, Filters, IndexedChunk
 
 log = logging.getLogger("namnd.milvus")
@@ -481,7 +482,7 @@ def filter_expr(filters: Filters | None) -> str:
 
         contains("roller", person_terms(roll, parti))
     if getattr(filters, "ref", None):
-        from ingest.patterns import reference_key  # type: ignore[attr-defined]
+        from swedish.patterns import reference_key  # type: ignore[attr-defined]
 
         contains("refs", reference_key(filters.ref))  # type: ignore[attr-defined]
     if filters.datum_from:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ingest.model import ParsedDocument
+    from swedish.model import ParsedDocument
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

@@ -4,7 +4,7 @@ restores them.
 The first line is a header (`format`, `version`, the parser version, the embedder and the
 number of documents). Every other line is one stored document: its file facts (`source`,
 `filename`, `format`, `content_hash`, `source_url`, `parser_version`) and the parsed document
-as the store holds it, in the shape of `ingest.model.ParsedDocument` (normalized text, header,
+as the store holds it, in the shape of `swedish.model.ParsedDocument` (normalized text, header,
 parts with their § and persons, chunks with offsets), plus each chunk's `embed_hash` and its
 vector (base64 float32, little-endian, `dim` in the header) when it was embedded. A chunk's
 kommun, namnd, datum, §, dnr and rubrik come from its part and §, as when it was first stored.
@@ -28,9 +28,9 @@ from typing import Any
 
 from index.datadir import DataDir
 from index.store import now
+from swedish.model import Chunk, Header, Paragraph, ParsedDocument, Part, Person, Section
 
 from .dedup import bands
-from .model import Chunk, Header, Paragraph, ParsedDocument, Part, Person, Section
 from .parse import PARSER_VERSION
 from .prepare import Prepared
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .model import Chunk, Part
+from swedish.model import Chunk, Part
 
 MAX_WORDS = 160
 MIN_WORDS = 40

@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from swedish.patterns import find_dates, find_dnr, find_references
+
 from .metadata import canonical_namnd
-from .patterns import find_dates, find_dnr, find_references
 
 _ORGAN = re.compile(
     r"\b([A-ZÅÄÖa-zåäö]*(?:nämnd|styrelse|fullmäktige|utskott)(?:en|ens|s|es|et|ets)?)\b"

@@ -27,8 +27,9 @@ import sqlite3
 from collections import Counter
 from datetime import date
 
+from swedish.patterns import find_dnr, find_references, reference_key
+
 from .citations import find_citations
-from .patterns import find_dnr, find_references, reference_key
 from .recommendations import find_recommendations
 from .titles import TITLE_THRESHOLD, TitleKey, title_key, title_similarity
 from .units import HEAD_TYPES, Unit, document_units

@@ -10,8 +10,9 @@ import csv
 import json
 from pathlib import Path
 
+from swedish.patterns import ISO_DATE
+
 from .parse import Hints
-from .patterns import ISO_DATE
 
 FIELDS = ("kommun", "namnd", "datum", "source_url")
 

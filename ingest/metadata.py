@@ -11,8 +11,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from swedish.patterns import KOMMUNER, find_dates, mail_domain
+
 from .lines import Line
-from .patterns import KOMMUNER, find_dates, mail_domain
 
 _KOMMUN_ALT = "|".join(sorted((re.escape(k) for k in KOMMUNER), key=len, reverse=True))
 _KOMMUN_PHRASE = re.compile(rf"\b({_KOMMUN_ALT})s?\s+(?:kommuns?|stads?)\b", re.IGNORECASE)

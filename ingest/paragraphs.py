@@ -13,9 +13,10 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from swedish.model import Paragraph, Section
+from swedish.patterns import find_dnr
+
 from .lines import Line
-from .model import Paragraph, Section
-from .patterns import find_dnr
 
 _SECTION_HEADING = re.compile(
     r"^(?:(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5})\s*)?§\s*(?P<num>\d{1,4})"

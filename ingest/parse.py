@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from swedish.model import Header, ParsedDocument, Part, Person, Section
+from swedish.patterns import find_dnr
+
 from .chunking import chunk_parts
 from .lines import Line, split_lines
 from .metadata import (
@@ -14,11 +17,9 @@ from .metadata import (
     latest_mentioned,
     protokoll_dates,
 )
-from .model import Header, ParsedDocument, Part, Person, Section
 from .normalize import NormalizedText
 from .paragraphs import find_headings, header_ranges, parse_unit
 from .parts import PartSpan, agenda_items, match_agenda, split_parts
-from .patterns import find_dnr
 from .persons import header_persons, party_mentions, unit_persons
 
 # Bump when parsing changes: documents parsed by an older version are parsed again on the

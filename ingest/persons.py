@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from swedish.model import Paragraph, Person
+
 from .lines import Line
-from .model import Paragraph, Person
 
 # Capitalized words that start a sentence or name a role, never part of a person's name.
 _NOT_NAME = {

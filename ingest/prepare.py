@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.embed import passage_text, text_hash
+from swedish.model import Chunk, ParsedDocument
 
 from .dedup import bands
-from .model import Chunk, ParsedDocument
 from .normalize import normalize
 from .parse import Hints, parse_document
 from .readers import IngestError, Limits, read_file

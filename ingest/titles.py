@@ -19,9 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.analyzer import STOPWORDS, split_compound, stem
-
-from .patterns import MONTHS
+from swedish.analyzer import STOPWORDS, split_compound, stem
+from swedish.patterns import MONTHS
 
 TITLE_THRESHOLD = 0.6
 

@@ -18,7 +18,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from .patterns import find_dates
+from swedish.patterns import find_dates
 
 # Order of types on the same date: the rapport comes before its anmälan, the svar before
 # the beslut that adopts it.

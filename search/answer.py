@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from index.analyzer import stem
 from index.bm25 import Filters
 from index.embed import text_hash
 from ingest.metadata import KOMMUN_CANONICAL, KOMMUN_MENTION
 from ingest.paragraphs import section_label
-from ingest.patterns import find_dates
 from ingest.persons import nlp, party_mentions
+from swedish.analyzer import stem
+from swedish.patterns import find_dates
 
 from .hybrid import Hit, Searcher
 from .query import parse_query

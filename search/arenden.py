@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from index.bm25 import Filters
 from index.store import Store
-from ingest.patterns import find_dnr
 from ingest.units import TYPE_ORDER
+from swedish.patterns import find_dnr
 
 from .audit import audit_trail
 from .query import parse_query

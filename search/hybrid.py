@@ -21,7 +21,7 @@ import numpy as np
 from index.bm25 import Filters
 from index.datadir import ROLES, DataDir
 from index.embed import pending_count
-from ingest.patterns import normalize_dnr, reference_key
+from swedish.patterns import normalize_dnr, reference_key
 
 from .arenden import arende_of, chunk_references
 from .query import ParsedQuery, parse_query

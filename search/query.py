@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.metadata import KOMMUN_CANONICAL, KOMMUN_MENTION
-from ingest.patterns import find_dates, find_dnr
+from swedish.patterns import find_dates, find_dnr
 
 _QUOTED = re.compile(r'"([^"]+)"|”([^”]+)”|“([^”]+)”|«([^»]+)»')
 # "§ 75" as a reference to a paragraf; "4 kap. 1 § SoL" has no number after the sign.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.analyzer import Analyzer
+from swedish.analyzer import Analyzer
 
 WINDOW_WORDS = 45
 

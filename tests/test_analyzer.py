@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.analyzer import Analyzer, split_compound, stem
+from swedish.analyzer import Analyzer, split_compound, stem
 
 
 def terms(text: str, compounds: str = "split") -> list[str]:

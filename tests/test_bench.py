@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 from conftest import SEEDS
 
-from ingest.patterns import KOMMUNER
-from search.bench.report import SECTIONS
-from search.bench.runner import Options, run
-from search.bench.synth import (
+from bench.report import SECTIONS
+from bench.runner import Options, run
+from bench.synth import (
     Generator,
     SentencePool,
     chunk_sources,
     parse_generated,
     synthetic_vectors,
 )
+from swedish.patterns import KOMMUNER
 
 
 @pytest.fixture(scope="module")

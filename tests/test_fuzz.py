@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 from test_parse_seeds import seed_path
 
 from ingest.citations import find_citations
-from ingest.model import ParsedDocument
 from ingest.normalize import normalize
 from ingest.parse import parse_document
 from ingest.prepare import prepare
 from ingest.readers import IngestError, Limits, RawText, read_file
+from swedish.model import ParsedDocument
 
 IN_PROCESS = Limits(max_seconds=None)
 # FUZZ_EXAMPLES=2000 runs a longer search than the default quick one.

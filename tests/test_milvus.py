@@ -23,7 +23,6 @@ import pytest
 from test_parse_seeds import seed_path
 
 from api.cli import main
-from index.analyzer import Analyzer
 from index.bm25 import Filters, IndexedChunk
 from index.datadir import DataDir
 from index.embed import embed_pending
@@ -40,6 +39,7 @@ from index.milvus import (
 )
 from ingest.pipeline import ingest_paths
 from search.hybrid import Searcher
+from swedish.analyzer import Analyzer
 
 pytest.importorskip("pymilvus")
 try:
@@ -417,7 +417,7 @@ def test_data_directories_get_separate_servers_and_a_busy_port_is_refused(tmp_pa
 ATTACH = """
 import sys, time
 from pathlib import Path
-from index.analyzer import Analyzer
+from swedish.analyzer import Analyzer
 from index.milvus import MilvusIndex
 index = MilvusIndex(Path(sys.argv[1]), Analyzer(), 384)
 print(index.server.pid, index.server.owned, index.count(), flush=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.model import ParsedDocument, Person
 from ingest.normalize import normalize
 from ingest.parse import parse_document
 from ingest.readers import read_file
+from swedish.model import ParsedDocument, Person
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

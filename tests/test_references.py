@@ -8,10 +8,10 @@ from test_arenden import unit_id
 
 from index.bm25 import Filters
 from ingest.citations import find_citations
-from ingest.patterns import find_references
 from ingest.recommendations import find_recommendations
 from search.arenden import paragraph_references
 from search.hybrid import Searcher
+from swedish.patterns import find_references
 
 
 def test_references_are_stored_per_paragraph_and_chunk(ingested):

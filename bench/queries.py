@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 
-from index.analyzer import STOPWORDS
+from swedish.analyzer import STOPWORDS
 
 from ..evaluation import Question
 from .synth import SentencePool

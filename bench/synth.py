@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.model import ParsedDocument
 from ingest.normalize import normalize
 from ingest.paragraphs import section_label
 from ingest.parse import Hints, parse_document
-from ingest.patterns import KOMMUNER
 from ingest.readers import RawText, read_file
+from swedish.model import ParsedDocument
+from swedish.patterns import KOMMUNER
 
 NAMNDER = (
     ("Socialnämnden", "SOCN"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import Stemmer
 
-from ingest.patterns import find_dnr, find_references
+from swedish.patterns import find_dnr, find_references
 
 # Snowball's Swedish stopword list.
 STOPWORDS = frozenset(

@@ -331,13 +331,13 @@ def synthetic_section(results: dict[str, Any], opts) -> str:
     b = scales[-1]["build"]
     pool = b["pool"]
     out = [
-        f"`search/bench/synth.py` parses the bundled corpus with the real parser, cuts its "
+        f"`bench/synth.py` parses the bundled corpus with the real parser, cuts its "
         f"chunks into sentences ({pool['sentences']:,} sentences from {pool['corpus_chunks']} "
         f"chunks, {pool['rubriks']} rubriker) and pools them by section. A generated protokoll "
         "has a header (kommun, nämnd, sammanträdesdatum, ledamöter with parties), 6–18 § with "
         "dnr, rubrik, Beslut (att-satser), Ärendebeskrivning and sometimes Yrkanden, "
         "Propositionsordning, Reservation, Protokollsanteckning and Beslutet skickas till; "
-        "kommun (all 290 in `ingest.patterns.KOMMUNER`), nämnd (12), dates (2018–2025), names, "
+        "kommun (all 290 in `swedish.patterns.KOMMUNER`), nämnd (12), dates (2018–2025), names, "
         "and numbers are varied. The text goes through the real parser and store, so chunk "
         f"metadata is real. Seed {opts.seed}; deterministic.\n",
         f"Because sentences recur, near-duplicate detection groups some chunks: at "

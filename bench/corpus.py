@@ -18,7 +18,8 @@ from index.store import Store
 
 from .synth import SentencePool
 
-ROOT = Path(__file__).resolve().parents[2]
+# The benchmarks run from a checkout: the corpus and the evaluation set are files of the repo.
+ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 MANIFEST = CORPUS / "manifest.csv"
 
@@ -78,7 +79,7 @@ def embed_rate(
     with `busy`, another process spins on a core meanwhile (a machine shared with a job)."""
     queries_file = work / "embed_queries.json"
     queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
-    command = [sys.executable, "-m", "search.bench.embedrate", "--threads", str(threads)]
+    command = [sys.executable, "-m", "bench.embedrate", "--threads", str(threads)]
     command += ["--data-dir", str(data_dir), "--sample", str(sample)]
     command += ["--queries-file", str(queries_file)]
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
