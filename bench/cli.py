@@ -6,25 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api")
-DEFAULTS = {
-    "sizes": "10000,100000",
-    "queries": 200,
-    "only": ",".join(PARTS),
-    "out": "BENCHMARKS.md",
-    "seed": 0,
-    "million": 1_000_000,
-    "api_clients": "8,50",
-    "api_seconds": 60.0,
-    "api_max_requests": 5000,
-    "embed_sample": 200,
-    "noise": 0.2,
-}
+from .options import DEFAULTS, PARTS, Options, ints
 
 
 def _ints(text: str) -> list[int]:
     try:
-        return [int(x.replace("_", "")) for x in text.split(",") if x.strip() and int(x) > 0]
+        return ints(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers, not {text!r}"
@@ -114,25 +101,12 @@ def command_line(args: argparse.Namespace) -> str:
 def run_from_args(args: argparse.Namespace) -> int:
     from index.embedder import set_threads
 
-    from .runner import Options, run
+    from .runner import run
 
     set_threads(1)
     options = Options(
-        sizes=args.sizes,
-        queries=args.queries,
+        **{name: getattr(args, name) for name in Options.from_args_fields()},
         only=[x.strip() for x in args.only.split(",") if x.strip()],
-        out=args.out,
-        work_dir=args.work_dir,
-        seed=args.seed,
-        million=args.million,
-        rebuild_million=args.rebuild_million,
-        api_clients=args.api_clients,
-        api_seconds=args.api_seconds,
-        api_max_requests=args.api_max_requests,
-        embed_sample=args.embed_sample,
-        noise=args.noise,
-        reuse_embeddings=args.reuse_embeddings,
-        keep=args.keep,
         command=command_line(args),
     )
     results = run(options, log=lambda m: print(f"[bench] {m}", flush=True))

@@ -18,9 +18,9 @@ from index.bm25 import Filters
 from index.datadir import DataDir
 from index.embedder import DEFAULT_THREADS, set_threads
 from index.vectors import VectorIndex
+from search.hybrid import Searcher, fuse
+from search.query import parse_query
 
-from ..hybrid import Searcher, fuse
-from ..query import parse_query
 from .measure import peak_rss_mb, stats
 
 NPROBES = (1, 2, 4, 8, 16, 24, 32, 64, 128)

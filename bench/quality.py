@@ -14,11 +14,11 @@ from typing import Any
 from index.datadir import DataDir
 from index.embedder import DEFAULT_THREADS, set_threads
 from index.store import Store
+from search.answer import Answerer
+from search.evaluation import Question, evaluate, gold_chunks
+from search.hybrid import Searcher
 from swedish.analyzer import Analyzer, split_compound, stem
 
-from ..answer import Answerer
-from ..evaluation import Question, evaluate, gold_chunks
-from ..hybrid import Searcher
 from .measure import stats
 
 RETRIEVERS = (

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 import re
 
+from search.evaluation import Question
 from swedish.analyzer import STOPWORDS
 
-from ..evaluation import Question
 from .synth import SentencePool
 
 _QUESTION_WORDS = {

@@ -13,17 +13,18 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..evaluation import load_questions
+from search.evaluation import load_questions
+
 from . import apiload, bm25cmp, build, corpus, latency, million, quality
-from .cli import DEFAULTS, PARTS
 from .measure import in_subprocess, machine
+from .options import PARTS, Options
 from .queries import bench_queries, unique_queries
 from .report import render
 from .synth import SentencePool
@@ -33,27 +34,6 @@ QUERY_VECTORS = "query_vectors.npy"
 EMBED_QUERIES = 50  # single queries timed per thread setting
 
 
-@dataclass
-class Options:
-    sizes: list[int] = field(default_factory=lambda: [10_000, 100_000])
-    queries: int = 200
-    only: list[str] = field(default_factory=lambda: list(PARTS))
-    out: Path | None = Path("BENCHMARKS.md")
-    work_dir: Path | None = None
-    seed: int = 0
-    million: int = 1_000_000
-    rebuild_million: bool = False
-    api_clients: list[int] = field(default_factory=lambda: [8, 50])
-    api_seconds: float = DEFAULTS["api_seconds"]
-    api_max_requests: int = 5_000
-    embed_sample: int = 200
-    noise: float = 0.2
-    reuse_embeddings: Path | None = None  # a data directory whose embedding cache to copy
-    keep: bool = False  # keep the synthetic data directories (needs work_dir)
-    command: str = "namnd bench"
-
-    def wants(self, *parts: str) -> bool:
-        return any(p in self.only for p in parts)
 
 
 def run(opts: Options, log=print) -> dict[str, Any]:

@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from ingest.normalize import normalize
-from ingest.paragraphs import section_label
 from ingest.parse import Hints, parse_document
 from ingest.readers import RawText, read_file
+from swedish.kommuner import KOMMUNER
 from swedish.model import ParsedDocument
-from swedish.patterns import KOMMUNER
+from swedish.sections import section_label
 
 NAMNDER = (
     ("Socialnämnden", "SOCN"),

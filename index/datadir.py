@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from swedish.analyzer import Analyzer
+from swedish.domain import ROLES
 
 from .bm25 import BM25Index, IndexedChunk, person_terms
 from .embed import place
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 DEFAULT_COMPOUNDS = "split"
 # Where the indexes live: tantivy + FAISS files ("embedded") or a Milvus server ("milvus").
 BACKENDS = ("embedded", "milvus")
-# The roles of persons in a § that search can filter on (`--roll`).
-ROLES = ("yrkande", "reservation", "särskilt uttalande", "protokollsanteckning")
 
 
 class DataDir:

@@ -19,8 +19,9 @@ import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from swedish.domain import TYPE_ORDER
+
 from .links import link_document, store_facts
-from .units import TYPE_ORDER
 
 # Bump when linking rules change: the next ingest relinks every document.
 ARENDEN_VERSION = 3

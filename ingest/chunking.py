@@ -116,7 +116,7 @@ def _sentence_spans(text: str, a: int, b: int, max_words: int) -> list[tuple[int
     if b - a > _HUGE_LINE:
         sentences = [(a + m.start(), a + m.end()) for m in re.finditer(r"[^.!?]+[.!?]*", text[a:b])]
     else:
-        from .persons import nlp, tokenizable
+        from swedish.nlp import nlp, tokenizable
 
         doc = nlp()(tokenizable(text[a:b]))
         sentences = [(a + s.start_char, a + s.end_char) for s in doc.sents]

@@ -27,12 +27,13 @@ import sqlite3
 from collections import Counter
 from datetime import date
 
+from swedish.domain import HEAD_TYPES
 from swedish.patterns import find_dnr, find_references, reference_key
 
 from .citations import find_citations
 from .recommendations import find_recommendations
 from .titles import TITLE_THRESHOLD, TitleKey, title_key, title_similarity
-from .units import HEAD_TYPES, Unit, document_units
+from .units import Unit, document_units
 
 DNR_UNKNOWN_KOMMUN = 0.6
 DUPLICATE_CERTAIN = 0.8

@@ -11,21 +11,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from swedish.patterns import KOMMUNER, find_dates, mail_domain
+from swedish.kommuner import KOMMUN_ALT, KOMMUN_CANONICAL, KOMMUN_MENTION, KOMMUNER, mail_domain
+from swedish.patterns import find_dates
 
 from .lines import Line
 
-_KOMMUN_ALT = "|".join(sorted((re.escape(k) for k in KOMMUNER), key=len, reverse=True))
-_KOMMUN_PHRASE = re.compile(rf"\b({_KOMMUN_ALT})s?\s+(?:kommuns?|stads?)\b", re.IGNORECASE)
-KOMMUN_MENTION = re.compile(rf"\b({_KOMMUN_ALT})s?\b")
+_KOMMUN_PHRASE = re.compile(rf"\b({KOMMUN_ALT})s?\s+(?:kommuns?|stads?)\b", re.IGNORECASE)
 # Matched from the start of an address only: tried at every character of a long run of
 # word characters, the pattern rescanned the run each time (quadratic).
 _EMAIL_DOMAIN = re.compile(r"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)*([\w-]+)\.se\b", re.IGNORECASE)
 _WEB_DOMAIN = re.compile(r"\bwww\.([\w-]+)\.se\b", re.IGNORECASE)
-_SIGNED_PLACE = re.compile(rf"^({_KOMMUN_ALT})\s+\d")
+_SIGNED_PLACE = re.compile(rf"^({KOMMUN_ALT})\s+\d")
 _AMBIGUOUS = {"mark", "berg", "ale", "kil", "eda", "vara", "sala", "nora", "mora", "osby", "lund"}
 _DOMAIN_TO_KOMMUN = {mail_domain(k)[:-3]: k for k in KOMMUNER}
-KOMMUN_CANONICAL = {k.lower(): k for k in KOMMUNER}
 
 
 @dataclass
@@ -143,7 +141,7 @@ _JUSTERING_LINE = re.compile(
 )
 _DATE_LABEL = re.compile(r"^(?:datum|daterad|upprättad|dokumentdatum)\s*:?\s*$", re.IGNORECASE)
 _DATE_LABELLED = re.compile(r"^(?:datum|daterad|upprättad|dokumentdatum)\s*:?\s*(.+)$", re.I)
-_PLACE_DATE = re.compile(rf"^(?:{_KOMMUN_ALT})\s+(.+)$")
+_PLACE_DATE = re.compile(rf"^(?:{KOMMUN_ALT})\s+(.+)$")
 _DATE_ONLY = re.compile(
     r"^(?:(?:mån|tis|ons|tors|fre|lör|sön)dag\s+)?(\d{4}-\d{2}-\d{2})(?:\s+\d{1,2}:\d{2})?$", re.I
 )

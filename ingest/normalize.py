@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from swedish.hyphenation import joint
+
 from .readers import RawText
 
 
@@ -57,8 +59,6 @@ _SPACES = re.compile(r"[ \u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _SENTENCE_END = re.compile(r"[.!?]$")
 _TERMINAL = re.compile(r"[.!?:;)\]”\"»]$")
 _LIST_START = re.compile(r"^(?:[-–•*]\s|\d{1,2}[.)]\s|[a-zA-Z][.)]\s|§)")
-# The first word of a line that continues an unfinished sentence from the line before.
-_CONTINUATION_WORDS = {"och", "eller", "samt", "respektive", "som", "till", "att"}
 
 
 def normalize(raw: RawText) -> NormalizedText:
@@ -168,7 +168,7 @@ def _drop_repeated_runs(lines: list[_Line]) -> list[_Line]:
     förvaltningens förslag till beslut." / "Särskilt uttalande" recurs in a protokoll as
     content.
     """
-    from .paragraphs import section_label
+    from swedish.sections import section_label
 
     texts = [line.text for line in lines]
     frequent = {
@@ -275,7 +275,7 @@ class _Joined:
         return out[-n:] if n else ""
 
     def join(self, right: str) -> None:
-        drop, separator = _joint(self.tail(2), right)
+        drop, separator = joint(self.tail(2), right)
         if drop:
             self.pieces[-1] = self.pieces[-1][:-1]  # the last piece ends with the hyphen
         self.pieces += [separator, right]
@@ -284,23 +284,6 @@ class _Joined:
 
     def done(self) -> _Line:
         return _Line("".join(self.pieces), self.page)
-
-
-def join_words(left: str, right: str) -> str:
-    """Join two line fragments, undoing a hyphenation break ("förhands-" + "bedömning")."""
-    drop, separator = _joint(left[-2:], right)
-    return (left[:-1] if drop else left) + separator + right
-
-
-def _joint(left_end: str, right: str) -> tuple[bool, str]:
-    """How to join a fragment ending in `left_end` (its last two characters) to `right`:
-    whether to drop the left's hyphen, and the separator."""
-    if re.search(r"[a-zåäöéü]-$", left_end) and right[:1].islower():
-        first = right.split(" ", 1)[0]
-        if first in _CONTINUATION_WORDS:
-            return False, " "
-        return True, ""
-    return False, " "
 
 
 def _join_broken(lines: list[_Line], runs_on: list[str | None] | None = None) -> list[_Line]:
@@ -348,7 +331,7 @@ def _join_broken(lines: list[_Line], runs_on: list[str | None] | None = None) ->
 def _runs_on(previous: _Joined, line: _Line, runs_on: list[str | None] | None) -> bool:
     if not runs_on or line.page != previous.page + 1 or previous.page >= len(runs_on):
         return False
-    from .paragraphs import section_label
+    from swedish.sections import section_label
 
     continued = runs_on[previous.page]
     if continued is None:

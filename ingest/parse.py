@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from swedish.model import Header, ParsedDocument, Part, Person, Section
+from swedish.nlp import party_mentions
 from swedish.patterns import find_dnr
 
 from .chunking import chunk_parts
@@ -20,7 +21,7 @@ from .metadata import (
 from .normalize import NormalizedText
 from .paragraphs import find_headings, header_ranges, parse_unit
 from .parts import PartSpan, agenda_items, match_agenda, split_parts
-from .persons import header_persons, party_mentions, unit_persons
+from .persons import header_persons, unit_persons
 
 # Bump when parsing changes: documents parsed by an older version are parsed again on the
 # next ingest even though their files did not change.

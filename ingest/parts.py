@@ -15,8 +15,11 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from swedish.analyzer import STOPWORDS
+from swedish.sections import section_label
+
 from .lines import Line, words
-from .paragraphs import Heading, recipients_end, section_label
+from .paragraphs import Heading, recipients_end
 
 _LETTERHEAD = re.compile(
     r"^(?:datum|vår beteckning|er beteckning|diarienummer|dnr|vår handläggare|handläggare|"
@@ -248,30 +251,8 @@ def _title_page_start(lines: list[Line], toc: int, recipient_lines: set[int]) ->
     return start
 
 
-_STOPWORDS = {
-    "och",
-    "av",
-    "i",
-    "för",
-    "till",
-    "om",
-    "med",
-    "på",
-    "som",
-    "att",
-    "en",
-    "ett",
-    "den",
-    "det",
-    "de",
-    "inom",
-    "samt",
-    "år",
-    "bilaga",
-    "från",
-    "vid",
-    "över",
-}
+# Words that say nothing of a title's subject: the analyzer's stopwords and list fillers.
+_STOPWORDS = STOPWORDS | {"samt", "år", "bilaga"}
 
 
 def _content_words(text: str) -> set[str]:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from swedish.hyphenation import join_words
+
 # Advance widths (1/1000 em) of Helvetica, standing in for whatever face the PDF uses.
 _WIDTHS = {
     " ": 278, "!": 278, '"': 355, "#": 556, "$": 556, "%": 889, "&": 667, "'": 191, "(": 333,
@@ -360,8 +362,6 @@ def _row_continuation(row: VisualLine, line: VisualLine) -> bool:
 
 
 def _merge_into_row(row: list[list[str]], columns: list[float], line: VisualLine) -> None:
-    from .normalize import join_words
-
     for cell in line.cells:
         for run in cell.runs:
             index = max(i for i, x in enumerate(columns) if x <= run.x + 2.0)
@@ -375,8 +375,6 @@ def _merge_into_row(row: list[list[str]], columns: list[float], line: VisualLine
 def page_text(lines: list[VisualLine], measures: Measures) -> tuple[str, str | None]:
     """Logical lines of one page, a blank line between blocks; and the line that runs on
     to the next page (the page's last paragraph ends in a full line), if any."""
-    from .normalize import join_words
-
     out: list[str] = []
     index = 0
     previous: VisualLine | None = None

@@ -20,29 +20,6 @@ from dataclasses import dataclass
 
 from swedish.patterns import find_dates
 
-# Order of types on the same date: the rapport comes before its anmälan, the svar before
-# the beslut that adopts it.
-TYPE_ORDER = {
-    "revisionsrapport": 0,
-    "missiv": 1,
-    "bilaga": 2,
-    "rapport": 2,
-    "motion": 2,
-    "anmälan": 3,
-    "tjänsteskrivelse": 4,
-    "yttrande": 5,
-    "svar": 5,
-    "beslut": 6,
-}
-HEAD_TYPES = {
-    "revisionsrapport",
-    "missiv",
-    "anmälan",
-    "tjänsteskrivelse",
-    "yttrande",
-    "svar",
-    "beslut",
-}
 _MISSIV = re.compile(r"\bemotser\b|\bför revisorerna\b|\brevisorerna i \w+ kommun", re.I)
 
 

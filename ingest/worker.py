@@ -118,10 +118,9 @@ def shared_worker() -> ParseWorker:
 
 def _serve(conn: Connection) -> None:
     """The worker's loop: one file in, its `Prepared` (or the reason to skip it) out."""
-    from .persons import _matcher, nlp
+    from swedish.nlp import warm_up
 
-    nlp()
-    _matcher()
+    warm_up()
     conn.send(("ready", None))
     while True:
         try:

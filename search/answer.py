@@ -19,11 +19,12 @@ import numpy as np
 
 from index.bm25 import Filters
 from index.embed import text_hash
-from ingest.metadata import KOMMUN_CANONICAL, KOMMUN_MENTION
-from ingest.paragraphs import section_label
-from ingest.persons import nlp, party_mentions
 from swedish.analyzer import stem
+from swedish.domain import PARTIES
+from swedish.kommuner import KOMMUN_CANONICAL, KOMMUN_MENTION
+from swedish.nlp import nlp, party_mentions
 from swedish.patterns import find_dates
+from swedish.sections import section_label
 
 from .hybrid import Hit, Searcher
 from .query import parse_query
@@ -52,18 +53,6 @@ _NUMBER_UNIT = re.compile(  # "120 slumpvis utvalda ärenden": up to two words i
     rf"(?:[a-zåäö]+\s+){{0,2}}(?:{_UNITS})",
     re.IGNORECASE,
 )
-PARTIES = {
-    "socialdemokrat": "S",
-    "moderat": "M",
-    "sverigedemokrat": "SD",
-    "centerpartie": "C",
-    "centern": "C",
-    "vänsterpartie": "V",
-    "kristdemokrat": "KD",
-    "liberal": "L",
-    "miljöpartie": "MP",
-    "feministiskt initiativ": "F!",
-}
 _NEGATION = re.compile(r"\b(?:inte|ej|inga|ingen|inget)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(
     rf"(?<![\d-])\d{{1,3}}(?:[ \u00a0]?\d{{3}})*(?:,\d+)?(?![\d-])|\b(?:{_NUMBER_WORDS})\b",

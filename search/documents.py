@@ -8,7 +8,8 @@ from typing import Any
 
 from index.store import Store
 
-from .arenden import has_arenden, paragraph_references, positions
+from .arenden import has_arenden
+from .facts import paragraph_references, positions
 
 _DOC_FIELDS = (
     "id",

@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from index.bm25 import Filters
-from index.datadir import ROLES, DataDir
+from index.datadir import DataDir
 from index.embed import pending_count
+from swedish.domain import ROLES
 from swedish.patterns import normalize_dnr, reference_key
 
-from .arenden import arende_of, chunk_references
+from .facts import arende_of, chunk_references
 from .query import ParsedQuery, parse_query
 from .snippets import make_snippet
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .arenden import arende_of
+from .facts import arende_of
 from .hybrid import minmax
 
 if TYPE_CHECKING:

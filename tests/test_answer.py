@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DATA
+from support.paths import DATA
 
 from api.cli import main
 from search.answer import NOT_FOUND, Answerer

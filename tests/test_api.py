@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from live_server import serve
+from support.live_server import serve
 
 from api.app import MAX_LIMIT, MAX_QUERY, create_app
 

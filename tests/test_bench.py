@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SEEDS
+from support.paths import SEEDS
 
+from bench.options import Options
 from bench.report import SECTIONS
-from bench.runner import Options, run
+from bench.runner import run
 from bench.synth import (
     Generator,
     SentencePool,
@@ -17,7 +18,7 @@ from bench.synth import (
     parse_generated,
     synthetic_vectors,
 )
-from swedish.patterns import KOMMUNER
+from swedish.kommuner import KOMMUNER
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,9 @@ import re
 
 import httpx
 import pytest
-import test_browser
 from playwright.sync_api import expect
-from test_arenden import ANSWERS
-from test_browser import CHROMIUM, PHONE, Tab, assert_fits_phone, cards, search_for
-
-# The browser, the server over the embedded corpus, the hostile data directory and the tab
-# of test_browser.py, shared.
-browser = test_browser.browser
-base_url = test_browser.base_url
-api = test_browser.api
-tab = test_browser.tab
-hostile_url = test_browser.hostile_url
+from support.arenden import ANSWERS
+from support.browser import CHROMIUM, PHONE, Tab, assert_fits_phone, cards, search_for
 
 pytestmark = [
     pytest.mark.browser,

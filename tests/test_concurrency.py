@@ -13,11 +13,11 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import docgen
 import httpx
 import pytest
-from live_server import serve
-from test_parse_seeds import seed_path
+from support import docgen
+from support.live_server import serve
+from support.seeds import seed_path
 
 from index.datadir import DataDir
 from search.hybrid import Searcher

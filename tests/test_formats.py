@@ -8,9 +8,9 @@ import json
 import re
 from pathlib import Path
 
-import docgen
 import pytest
-from test_parse_seeds import EXPECTED_000, EXPECTED_002, parse_seed, seed_path, structure
+from support import docgen
+from support.seeds import EXPECTED_000, EXPECTED_002, parse_seed, seed_path, structure
 
 from index.datadir import DataDir
 from ingest.normalize import normalize

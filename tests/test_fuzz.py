@@ -16,11 +16,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import docgen
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_parse_seeds import seed_path
+from support import docgen
+from support.pdf import pdf_pages
+from support.seeds import seed_path
 
 from ingest.citations import find_citations
 from ingest.normalize import normalize
@@ -307,29 +308,14 @@ def test_zip_bomb_docx_is_refused_without_expanding(scratch):
     assert "expands to" in reason
 
 
-def _pdf_pages(pages: int, text: str | None) -> bytes:
-    """A PDF of `pages` pages; each holds `text` with a word of its own (text that repeats on
-    every page is page furniture to the normalizer, and digits do not make it differ)."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("helvetica", size=11)
-    for number in range(pages):
-        pdf.add_page()
-        if text:
-            word = "".join(chr(ord("a") + int(digit)) for digit in str(number))
-            pdf.multi_cell(w=0, text=text.format(word))
-    return bytes(pdf.output())
-
-
 def test_pdf_over_the_page_limit_is_refused(scratch):
-    path = write(scratch, "pages.pdf", _pdf_pages(6_000, None))
+    path = write(scratch, "pages.pdf", pdf_pages(6_000, None))
     assert outcome(path) == f"too many pages (6000 > {Limits().max_pages})"
 
 
 def test_pdf_with_thousands_of_pages_is_parsed(scratch):
     text = "Socialnamnden sammantrade den {}. Beslut: forslaget godkanns."
-    path = write(scratch, "many.pdf", _pdf_pages(2_000, text))
+    path = write(scratch, "many.pdf", pdf_pages(2_000, text))
     assert outcome(path) == "ok"
     assert outcome(path, Limits(max_pages=1_000, max_seconds=None)) == (
         "too many pages (2000 > 1000)"
@@ -337,7 +323,7 @@ def test_pdf_with_thousands_of_pages_is_parsed(scratch):
 
 
 def test_pdf_with_an_empty_text_layer(scratch):
-    path = write(scratch, "blank.pdf", _pdf_pages(3, None))
+    path = write(scratch, "blank.pdf", pdf_pages(3, None))
     assert outcome(path) == "no text layer (scanned PDF? run OCR first)"
     scanned = docgen.write_image_only_pdf(scratch / "scanned.pdf")
     assert outcome(scanned) == "no text layer (scanned PDF? run OCR first)"

@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import docgen
 import pytest
-from test_parse_seeds import EXPECTED_000, seed_path
+from support import docgen
+from support.seeds import EXPECTED_000, seed_path
 
 from api.cli import main
 from index.bm25 import Filters

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 
-import docgen
 import pytest
-from test_fuzz import _pdf_pages
-from test_parse_seeds import seed_path
+from support import docgen
+from support.pdf import pdf_pages
+from support.seeds import seed_path
 
 from index.datadir import DataDir
 from ingest.pipeline import collect_files, ingest_paths
@@ -66,8 +66,8 @@ def batch(tmp_path_factory):
     docgen.write_truncated_pdf(source / "truncated.pdf")
     docgen.write_encrypted_pdf(source / "encrypted.pdf", aes256=False)
     docgen.write_image_only_pdf(source / "scanned.pdf")
-    (source / "blank.pdf").write_bytes(_pdf_pages(2, None))
-    (source / "pages.pdf").write_bytes(_pdf_pages(1_500, None))
+    (source / "blank.pdf").write_bytes(pdf_pages(2, None))
+    (source / "pages.pdf").write_bytes(pdf_pages(1_500, None))
     docgen.write_zip_bomb_docx(source / "bomb.docx", uncompressed_mb=64)
     (source / "empty.txt").write_bytes(b"")
     (source / "only-markup.md").write_text("**\n##\n" * 1000)

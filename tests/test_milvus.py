@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_parse_seeds import seed_path
+from support.seeds import seed_path
 
 from api.cli import main
 from index.bm25 import Filters, IndexedChunk

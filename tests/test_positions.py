@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_arenden import unit_id
+from support.arenden import unit_id
 
 from api.cli import main
 from index.bm25 import Filters
-from ingest.persons import PartyMention, _actors
-from search.arenden import positions
+from ingest.persons import _actors
+from search.facts import positions
 from search.hybrid import Searcher, filter_sql
+from swedish.nlp import PartyMention
 
 
 def said(store, seed: str, paragraf: str) -> set[tuple]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from test_arenden import arende_id, unit_id
+from support.arenden import arende_id, unit_id
 
 from api.app import create_app
 from search.hybrid import Searcher

@@ -6,8 +6,8 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-import docgen
 import pytest
+from support import docgen
 
 from ingest.normalize import normalize
 from ingest.readers import IngestError, Limits, read_file

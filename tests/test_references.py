@@ -4,12 +4,12 @@ hänvisningar and recommendations from the exact wordings the documents use."""
 from __future__ import annotations
 
 import pytest
-from test_arenden import unit_id
+from support.arenden import unit_id
 
 from index.bm25 import Filters
 from ingest.citations import find_citations
 from ingest.recommendations import find_recommendations
-from search.arenden import paragraph_references
+from search.facts import paragraph_references
 from search.hybrid import Searcher
 from swedish.patterns import find_references
 

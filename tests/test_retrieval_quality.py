@@ -5,7 +5,7 @@ retriever on every metric, and find a gold chunk in the top five for 95 % of que
 from __future__ import annotations
 
 import pytest
-from conftest import DATA
+from support.paths import DATA
 
 from search.evaluation import Metrics, evaluate, load_questions
 from search.hybrid import DEFAULT_FUSION, Searcher
