@@ -11,32 +11,33 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import asynccontextmanager
-from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.arenden import router as arenden_router
-from api.masking import MaskedJSONResponse, install_log_masking, refuse_personnummer
-from index.bm25 import Filters
-from index.datadir import DataDir
-from search.answer import Answerer
-from search.documents import get_document, list_documents
-from search.hybrid import DEFAULT_FUSION, Searcher
+from api.masking import MaskedJSONResponse, install_log_masking
+from api.params import (
+    MAX_QUERY,
+    AskRequest,
+    body_filters,
+    check_query,
+    filter_query_params,
+)
+from api.service import Service
+from index.filters import FilterError, Filters
+from search.hybrid import DEFAULT_FUSION
 
 log = logging.getLogger("namnd.api")
 
-MAX_QUERY = 500
 MAX_LIMIT = 50
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 MAX_BODY = 16_384  # bytes of a request body; a question with its filters needs far less
 # An absolute file system path or Python source in an error message: not for the client.
@@ -81,49 +82,6 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def _problem(parameter: str, message: str) -> HTTPException:
-    return HTTPException(status_code=422, detail=[{"parameter": parameter, "message": message}])
-
-
-def check_params(q: str, datum_from: str | None, datum_to: str | None, mask: bool) -> None:
-    """What the declared constraints cannot say: a blank query, an impossible date
-    (2023-02-30 has the right shape), a range that ends before it starts; and, when output
-    is masked, a query holding a personnummer (its results would tell where it occurs)."""
-    if not q.strip():
-        raise _problem("q", "The query is blank; type at least one word.")
-    refuse_personnummer(q, mask)
-    for name, value in (("from", datum_from), ("to", datum_to)):
-        if value:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                raise _problem(name, f"{value} is not a calendar date (YYYY-MM-DD).") from None
-    if datum_from and datum_to and datum_from > datum_to:
-        raise _problem("from", f"The range starts ({datum_from}) after it ends ({datum_to}).")
-
-
-class AskRequest(BaseModel):
-    q: str = Field(min_length=1, max_length=MAX_QUERY, description="Frågan")
-    kommun: str | None = Field(default=None, max_length=100)
-    namnd: str | None = Field(default=None, max_length=100)
-    dokumenttyp: str | None = Field(default=None, max_length=50)
-    datum_from: str | None = Field(default=None, alias="from", pattern=DATE_PATTERN)
-    datum_to: str | None = Field(default=None, alias="to", pattern=DATE_PATTERN)
-
-
-class Service:
-    """The search and answer machinery, opened once and shared by all requests."""
-
-    def __init__(self, data_dir: Path, mask: bool = True) -> None:
-        self.data = DataDir(data_dir, readonly=True)
-        self.searcher = Searcher(self.data)
-        self.answerer = Answerer(self.searcher)
-        self.mask = mask  # personnummer masked in output, and refused in queries
-
-    def close(self) -> None:
-        self.data.close()
-
-
 def create_app(
     data_dir: Path, *, cors_origins: list[str] | None = None, mask: bool = True
 ) -> FastAPI:
@@ -161,6 +119,11 @@ def create_app(
         ]
         return json_response(status_code=422, content={"detail": problems})
 
+    @app.exception_handler(FilterError)
+    async def filter_error(request: Request, error: FilterError) -> JSONResponse:
+        problems = [{"parameter": error.param, "message": str(error)}]
+        return json_response(status_code=422, content={"detail": problems})
+
     @app.exception_handler(ValueError)
     async def value_error(request: Request, error: ValueError) -> JSONResponse:
         message = str(error)  # our own messages may echo the input
@@ -186,82 +149,39 @@ def create_app(
             "not_embedded": missing,
         }
 
+    filters_from_query = Depends(filter_query_params())
+
     @app.get("/api/search")
     def search(
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Sökfrågan")],
-        kommun: Annotated[str | None, Query(max_length=100)] = None,
-        namnd: Annotated[str | None, Query(max_length=100)] = None,
-        dokumenttyp: Annotated[str | None, Query(max_length=50)] = None,
-        sektion: Annotated[str | None, Query(max_length=50)] = None,
-        dnr: Annotated[str | None, Query(max_length=60)] = None,
-        roll: Annotated[str | None, Query(max_length=50)] = None,  # reservation, yrkande, …
-        parti: Annotated[str | None, Query(max_length=20)] = None,
-        ref: Annotated[str | None, Query(max_length=80)] = None,  # Ds 2023:17, 4 kap. 1 § SoL
-        datum_from: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
-        datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
+        filters: Filters = filters_from_query,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         mode: Annotated[str, Query(pattern="^(hybrid|bm25|dense)$")] = "hybrid",
         fusion: Annotated[str, Query(pattern="^(rrf|convex)$")] = DEFAULT_FUSION,
     ) -> dict[str, Any]:
-        check_params(q, datum_from, datum_to, service.mask)
-        filters = Filters(
-            kommun=kommun,
-            namnd=namnd,
-            dokumenttyp=dokumenttyp,
-            sektion=sektion,
-            datum_from=datum_from,
-            datum_to=datum_to,
-            dnr=dnr,
-            roll=roll,
-            parti=parti,
-            ref=ref,
-        )
-        response = service.searcher.search(q, filters, limit=limit, mode=mode, fusion=fusion)
-        out = response.as_dict()
-        out["facets"] = service.searcher.facets(q, mode)
-        return out
+        check_query(q, service.mask)
+        return service.search(q, filters, limit=limit, mode=mode, fusion=fusion)
 
     @app.get("/api/ask")
     def ask_get(
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Frågan")],
-        kommun: Annotated[str | None, Query(max_length=100)] = None,
-        namnd: Annotated[str | None, Query(max_length=100)] = None,
-        dokumenttyp: Annotated[str | None, Query(max_length=50)] = None,
-        datum_from: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
-        datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
+        filters: Filters = filters_from_query,
     ) -> dict[str, Any]:
-        check_params(q, datum_from, datum_to, service.mask)
-        filters = Filters(
-            kommun=kommun,
-            namnd=namnd,
-            dokumenttyp=dokumenttyp,
-            datum_from=datum_from,
-            datum_to=datum_to,
-        )
-        return service.answerer.ask(q, filters)
+        check_query(q, service.mask)
+        return service.ask(q, filters)
 
     @app.post("/api/ask")
-    def ask_post(body: AskRequest) -> dict[str, Any]:
-        check_params(body.q, body.datum_from, body.datum_to, service.mask)
-        filters = Filters(
-            kommun=body.kommun,
-            namnd=body.namnd,
-            dokumenttyp=body.dokumenttyp,
-            datum_from=body.datum_from,
-            datum_to=body.datum_to,
-        )
-        return service.answerer.ask(body.q, filters)
+    def ask_post(body: AskRequest) -> dict[str, Any]:  # type: ignore[valid-type]
+        check_query(body.q, service.mask)
+        return service.ask(body.q, body_filters(body))
 
     @app.get("/api/documents")
     def documents() -> dict[str, Any]:
-        items = list_documents(service.data.store)
-        return {"total": len(items), "documents": items}
+        return service.documents()
 
     @app.get("/api/documents/{document_id}")
     def document(document_id: int) -> dict[str, Any]:
-        found = None
-        if 0 < document_id <= MAX_ID:
-            found = get_document(service.data.store, document_id)
+        found = service.document(document_id) if 0 < document_id <= MAX_ID else None
         if found is None:
             raise HTTPException(status_code=404, detail=f"no document {document_id}")
         return found

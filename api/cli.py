@@ -1,5 +1,5 @@
-"""The `namnd` command: ingest, embed, documents, search, ask, serve, bench, reindex, check,
-export. Every command works on one data directory (`--data-dir`, default `./namnd-data` or
+"""The `namnd` command: ingest, embed, documents, search, ask, get, serve, bench, reindex,
+check, export. Every command works on one data directory (`--data-dir`, default `./namnd-data` or
 $NAMND_DATA_DIR)."""
 
 from __future__ import annotations
@@ -56,38 +56,23 @@ def _shown(args: argparse.Namespace, value: Any) -> Any:
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kommun")
-    parser.add_argument("--namnd")
-    parser.add_argument("--dokumenttyp")
-    parser.add_argument("--sektion")
-    parser.add_argument("--dnr")
-    parser.add_argument("--roll", help="a person of the § had this role: reservation, yrkande, …")
-    parser.add_argument("--parti", help="… from this party (V, M, …)")
-    parser.add_argument("--ref", help="the § refers to this law or remiss: 'Ds 2023:17'")
-    parser.add_argument("--from", dest="datum_from", metavar="YYYY-MM-DD")
-    parser.add_argument("--to", dest="datum_to", metavar="YYYY-MM-DD")
+    from index.filters import FILTER_SPECS
+
+    for spec in FILTER_SPECS:
+        metavar = "YYYY-MM-DD" if spec.kind == "date" else None
+        parser.add_argument(f"--{spec.param}", dest=spec.name, metavar=metavar, help=spec.help)
 
 
 def _filters_from(args: argparse.Namespace):
-    from index.bm25 import Filters
-    from swedish.patterns import ISO_DATE
+    from index.filters import Filters
 
-    for name in ("datum_from", "datum_to"):
-        value = getattr(args, name)
-        if value and not ISO_DATE.fullmatch(value):
-            raise ValueError(f"--{name.split('_')[1]} must be a date YYYY-MM-DD, not {value!r}")
-    return Filters(
-        kommun=args.kommun,
-        namnd=args.namnd,
-        dokumenttyp=args.dokumenttyp,
-        sektion=args.sektion,
-        datum_from=args.datum_from,
-        datum_to=args.datum_to,
-        dnr=args.dnr,
-        roll=args.roll,
-        parti=args.parti,
-        ref=args.ref,
-    )
+    return Filters.from_params(vars(args))
+
+
+def _service(args: argparse.Namespace):
+    from api.service import Service
+
+    return Service(args.data_dir, mask=args.mask)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     _filters(p)
     p.add_argument("--json", action="store_true", help="the answer object as JSON")
+    _masking(p)
+    _threads(p)
+    _common(p)
+
+    p = sub.add_parser("get", help="print the JSON an API route serves (GET, in-process)")
+    p.add_argument("path", help="a path with its query, e.g. '/api/search?q=vräkning'")
     _masking(p)
     _threads(p)
     _common(p)
@@ -206,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         "reindex": cmd_reindex,
         "search": cmd_search,
         "ask": cmd_ask,
+        "get": cmd_get,
         "serve": cmd_serve,
         "arenden": cmd_arenden,
         "arende": cmd_arende,
@@ -216,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except (ValueError, FileNotFoundError) as error:
-        print(f"namnd: error: {error}", file=sys.stderr)
+        from index.filters import FilterError
+
+        where = f"--{error.param}: " if isinstance(error, FilterError) else ""
+        print(f"namnd: error: {where}{error}", file=sys.stderr)
         return 2
 
 
@@ -280,15 +275,14 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from search.hybrid import Searcher
+    from api.service import place_line
 
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    data = _open(args, readonly=True)
-    response = Searcher(data).search(
+    body = _service(args).search(
         args.query, _filters_from(args), limit=args.limit, mode=args.mode, fusion=args.fusion
     )
-    shown = _shown(args, response.as_dict())
+    shown = _shown(args, body)
     if args.json:
         print(json.dumps(shown, ensure_ascii=False, indent=2))
         return 0
@@ -297,24 +291,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not shown["results"]:
         print("Inga träffar.")
     for number, result in enumerate(shown["results"], start=1):
-        place = " · ".join(
-            str(x)
-            for x in (
-                result["kommun"],
-                result["namnd"],
-                result["datum"],
-                f"§ {result['paragraf']}" if result["paragraf"] else None,
-                result["dnr"],
-            )
-            if x
-        )
         scores = result["scores"]
         parts = [f"fused {scores['fused']:.4f}"] if not scores["exact"] else ["exakt träff"]
         if scores["bm25"] is not None:
             parts.append(f"bm25 {scores['bm25']:.2f} (#{scores['bm25_rank']})")
         if scores["dense"] is not None:
             parts.append(f"dense {scores['dense']:.3f} (#{scores['dense_rank']})")
-        print(f"{number:>2}. {place}")
+        print(f"{number:>2}. {place_line(result)}")
         print(f"    {result['rubrik'] or ''} [{result['dokumenttyp']}, {result['sektion']}]")
         print(f"    {_marked(result)}")
         page = f", s. {result['page']}" if result["page"] else ""
@@ -341,31 +324,35 @@ def _marked(result: dict) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from search.answer import Answerer
-    from search.hybrid import Searcher
+    from api.service import place_line
 
-    data = _open(args, readonly=True)
-    answer = _shown(args, Answerer(Searcher(data)).ask(args.question, _filters_from(args)))
+    answer = _shown(args, _service(args).ask(args.question, _filters_from(args)))
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=2))
         return 0
     print(answer["answer"])
     for citation in answer["citations"]:
-        place = " · ".join(
-            str(x)
-            for x in (
-                citation["kommun"],
-                citation["namnd"],
-                citation["datum"],
-                f"§ {citation['paragraf']}" if citation["paragraf"] else None,
-                citation["dnr"],
-            )
-            if x
-        )
         page = f", s. {citation['page']}" if citation["page"] else ""
-        print(f"  [{citation['n']}] {place} – {citation['rubrik'] or ''}")
+        print(f"  [{citation['n']}] {place_line(citation)} – {citation['rubrik'] or ''}")
         print(f"      {citation['source']}{page}, tecken {citation['start']}–{citation['end']}")
     return 0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    """Run one GET request through the API in-process and print its JSON body."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    if not args.path.startswith("/"):
+        raise ValueError(f"the path must start with '/', as in /api/search?q=…: {args.path!r}")
+    with TestClient(create_app(args.data_dir, mask=args.mask)) as client:
+        response = client.get(args.path)
+    try:
+        print(json.dumps(response.json(), ensure_ascii=False, indent=2))
+    except ValueError:
+        print(response.text)
+    return 0 if response.status_code < 400 else 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -445,14 +432,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
-    from search.documents import list_documents
-
-    data = _open(args, readonly=True)
-    documents = _shown(args, list_documents(data.store))
+    body = _shown(args, _service(args).documents())
     if args.json:
-        print(json.dumps(documents, ensure_ascii=False, indent=2))
+        print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
-    for doc in documents:
+    for doc in body["documents"]:
         print(
             f"[{doc['id']}] {doc['kommun'] or '?'} · {doc['namnd'] or '?'} · "
             f"{doc['datum'] or '?'} ({doc['datum_typ'] or '?'}) · {doc['dokumenttyp']} · "

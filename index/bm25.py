@@ -19,25 +19,10 @@ import tantivy
 from swedish.analyzer import Analyzer, Token
 from swedish.patterns import reference_key
 
+from .filters import Filters
+
 BM25_DIR = "bm25"
 FILTER_FIELDS = ("kommun", "namnd", "dokumenttyp", "sektion")
-
-
-@dataclass(frozen=True)
-class Filters:
-    kommun: str | None = None
-    namnd: str | None = None
-    dokumenttyp: str | None = None
-    sektion: str | None = None
-    datum_from: str | None = None  # ISO date, inclusive
-    datum_to: str | None = None
-    dnr: str | None = None
-    roll: str | None = None  # a person of the chunk's § had this role (reservation, yrkande, …)
-    parti: str | None = None  # … from this party (with `roll`: the same person)
-    ref: str | None = None  # the chunk's § refers to this law or remiss (Ds 2023:17)
-
-    def empty(self) -> bool:
-        return not any(vars(self).values())
 
 
 @dataclass(frozen=True)

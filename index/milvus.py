@@ -60,7 +60,8 @@ import numpy as np
 
 from swedish.analyzer import Analyzer, Token
 
-from .bm25 import FILTER_FIELDS, Filters, IndexedChunk
+from .bm25 import FILTER_FIELDS, IndexedChunk
+from .filters import Filters
 
 log = logging.getLogger("namnd.milvus")
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from index.bm25 import Filters
 from index.embed import text_hash
+from index.filters import Filters
 from swedish.analyzer import stem
 from swedish.domain import PARTIES
 from swedish.kommuner import KOMMUN_CANONICAL, KOMMUN_MENTION

@@ -8,7 +8,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from index.bm25 import Filters
+from index.filters import Filters
 from index.store import Store
 from swedish.domain import TYPE_ORDER
 from swedish.patterns import find_dnr

@@ -13,14 +13,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from index.bm25 import Filters
 from index.datadir import DataDir
 from index.embed import pending_count
+from index.filters import Filters
 from swedish.domain import ROLES
 from swedish.patterns import normalize_dnr, reference_key
 
@@ -169,10 +169,6 @@ class Searcher:
             raise ValueError(f"unknown fusion {fusion!r}")
         query = parse_query(text)
         filters = filters or Filters()
-        if filters.dnr:
-            filters = replace(filters, dnr=normalize_dnr(filters.dnr))
-        if filters.roll and filters.roll.strip().lower() not in ROLES:
-            raise ValueError(f"unknown roll {filters.roll!r} (use {', '.join(ROLES)})")
         hits = self.rank(query, filters, limit, mode, fusion)
         results = self.present(query, hits, limit)
         embedded, missing = self.coverage()
@@ -496,7 +492,7 @@ def filter_sql(filters: Filters) -> tuple[str, list[Any]]:
         params.append(filters.datum_to)
     if filters.dnr:
         clauses.append("c.paragraph_id IN (SELECT paragraph_id FROM paragraph_dnr WHERE dnr = ?)")
-        params.append(normalize_dnr(filters.dnr))
+        params.append(filters.dnr)
     if filters.roll or filters.parti:
         # One person of the chunk's § holds both the role and the party (as in BM25).
         person = [
@@ -506,7 +502,7 @@ def filter_sql(filters: Filters) -> tuple[str, list[Any]]:
         params.extend(ROLES)
         if filters.roll:
             person.append("p.roll = ?")
-            params.append(filters.roll.strip().lower())
+            params.append(filters.roll)
         if filters.parti:
             person.append("upper(p.party) = ?")
             params.append(filters.parti.strip().upper())

@@ -146,7 +146,8 @@ def test_errors_name_no_paths(app, client, monkeypatch, error, status, detail):
 def test_our_own_value_errors_still_say_what_is_wrong(client):
     response = client.get("/api/search", params={"q": "vräkning", "roll": "kung"})
     assert response.status_code == 422
-    assert "unknown roll 'kung'" in response.json()["detail"]
+    (problem,) = response.json()["detail"]
+    assert problem["parameter"] == "roll" and "unknown roll 'kung'" in problem["message"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,56 @@
+"""The README as a contract: every `namnd` command and option and every API route is
+documented, and the README names no command or option the CLI does not have."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from support.paths import ROOT
+
+from api.app import create_app
+from api.cli import build_parser
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_every_command_and_option_is_in_the_readme():
+    missing = []
+    for name, sub in _subcommands().items():
+        if f"namnd {name}" not in README:
+            missing.append(f"namnd {name}")
+        for action in sub._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help" and flag not in README:
+                    missing.append(f"namnd {name} {flag}")
+    assert missing == []
+
+
+def test_the_readme_names_no_command_the_cli_lacks():
+    commands = _subcommands()
+    named = set(re.findall(r"^namnd (\w+)", README, flags=re.M))
+    assert named, "the README's command list is gone"
+    assert named - set(commands) == set()
+    options = {flag for sub in commands.values() for a in sub._actions for flag in a.option_strings}
+    written = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", README))
+    assert written - options == set()
+
+
+def test_every_api_route_is_in_the_readme(ingested):
+    app = create_app(ingested.path)
+    paths = {_generic(path) for path in app.openapi()["paths"]}
+    assert "/api/search" in paths
+    documented = _generic(README)
+    undocumented = sorted(p for p in paths if p not in documented)
+    assert undocumented == []
+
+
+def _generic(text: str) -> str:
+    """Path parameters written alike: `/api/arenden/{arende_id}` as `/api/arenden/{id}`."""
+    return re.sub(r"\{[a-z_]+\}", "{id}", text)
