@@ -9,6 +9,7 @@ from typing import Any
 from index.store import Store
 
 from .arenden import has_arenden, paragraph_references, positions
+from .citation import unit_citations
 
 _DOC_FIELDS = (
     "id",
@@ -86,8 +87,10 @@ def document_units(store: Store, document_id: int) -> list[dict[str, Any]]:
     ids = [r["id"] for r in rows]
     references = paragraph_references(store, ids)
     said = positions(store, ids)
+    cited = unit_citations(store, ids)
     return [
-        {
+        cited.get(r["id"], {})
+        | {
             "paragraph_id": r["id"],
             "part_id": r["part_id"],
             "paragraf": r["paragraf"],
@@ -130,8 +133,10 @@ def paragraph_list(store: Store, document_id: int) -> list[dict[str, Any]]:
         [document_id],
     )
     links = _duplicate_links(store, [r["id"] for r in rows])
+    cited = unit_citations(store, [r["id"] for r in rows])
     return [
-        {
+        cited.get(r["id"], {})
+        | {
             "id": r["id"],
             "part_id": r["part_id"],
             "paragraf": r["paragraf"],
