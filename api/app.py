@@ -25,12 +25,14 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.arenden import router as arenden_router
+from api.follow import router as follow_router
 from api.masking import MaskedJSONResponse, install_log_masking, refuse_personnummer
 from index.bm25 import Filters
 from index.datadir import DataDir
 from search.answer import Answerer
 from search.documents import get_document, list_documents
 from search.hybrid import DEFAULT_FUSION, Searcher
+from search.sources import answered, searched
 
 log = logging.getLogger("namnd.api")
 
@@ -217,7 +219,7 @@ def create_app(
             ref=ref,
         )
         response = service.searcher.search(q, filters, limit=limit, mode=mode, fusion=fusion)
-        out = response.as_dict()
+        out = searched(service.data.store, response.as_dict(), filters)
         out["facets"] = service.searcher.facets(q, mode)
         return out
 
@@ -238,7 +240,7 @@ def create_app(
             datum_from=datum_from,
             datum_to=datum_to,
         )
-        return service.answerer.ask(q, filters)
+        return answered(service.data.store, service.answerer.ask(q, filters), filters)
 
     @app.post("/api/ask")
     def ask_post(body: AskRequest) -> dict[str, Any]:
@@ -250,7 +252,7 @@ def create_app(
             datum_from=body.datum_from,
             datum_to=body.datum_to,
         )
-        return service.answerer.ask(body.q, filters)
+        return answered(service.data.store, service.answerer.ask(body.q, filters), filters)
 
     @app.get("/api/documents")
     def documents() -> dict[str, Any]:
@@ -267,6 +269,7 @@ def create_app(
         return found
 
     app.include_router(arenden_router)
+    app.include_router(follow_router)
 
     static = resources.files("web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -322,7 +322,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     response = Searcher(data).search(
         args.query, _filters_from(args), limit=args.limit, mode=args.mode, fusion=args.fusion
     )
-    shown = _shown(args, response.as_dict())
+    from search.sources import searched
+
+    shown = _shown(args, searched(data.store, response.as_dict(), _filters_from(args)))
     if args.json:
         print(json.dumps(shown, ensure_ascii=False, indent=2))
         return 0
@@ -377,12 +379,18 @@ def _marked(result: dict) -> str:
 def cmd_ask(args: argparse.Namespace) -> int:
     from search.answer import Answerer
     from search.hybrid import Searcher
+    from search.sources import answered
 
     data = _open(args, readonly=True)
-    answer = _shown(args, Answerer(Searcher(data)).ask(args.question, _filters_from(args)))
+    filters = _filters_from(args)
+    answer = _shown(
+        args, answered(data.store, Answerer(Searcher(data)).ask(args.question, filters), filters)
+    )
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=2))
         return 0
+    for note in answer["notes"]:
+        print(f"Obs: {note}")
     print(answer["answer"])
     for citation in answer["citations"]:
         place = " · ".join(
@@ -398,6 +406,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         )
         page = f", s. {citation['page']}" if citation["page"] else ""
         print(f"  [{citation['n']}] {place} – {citation['rubrik'] or ''}")
+        if citation.get("kallhanvisning"):
+            print(f"      {citation['kallhanvisning']}")
         print(f"      {citation['source']}{page}, tecken {citation['start']}–{citation['end']}")
     return 0
 

@@ -47,9 +47,7 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
 
 
-def add_watch(
-    store: Store, query: str, filters: dict[str, Any], mode: str, depth: int
-) -> int:
+def add_watch(store: Store, query: str, filters: dict[str, Any], mode: str, depth: int) -> int:
     with store.transaction() as conn:
         ensure_tables(conn)
         cursor = conn.execute(
@@ -141,9 +139,11 @@ def restore_watches(store: Store, watches: list[dict[str, Any]]) -> int:
             if same is not None:
                 watch_id = same[0]
             else:
-                free = isinstance(watch.get("id"), int) and conn.execute(
-                    "SELECT 1 FROM watches WHERE id = ?", [watch["id"]]
-                ).fetchone() is None
+                free = (
+                    isinstance(watch.get("id"), int)
+                    and conn.execute("SELECT 1 FROM watches WHERE id = ?", [watch["id"]]).fetchone()
+                    is None
+                )
                 cursor = conn.execute(
                     """INSERT INTO watches (id, query, filters, mode, depth, created_at,
                            last_run_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",

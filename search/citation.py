@@ -37,7 +37,7 @@ UNIT_SQL = """
 
 
 def kommun_name(kommun: str | None) -> str | None:
-    """"Eskilstuna" -> "Eskilstuna kommun"; a name that already says what it is (a "stad",
+    """ "Eskilstuna" -> "Eskilstuna kommun"; a name that already says what it is (a "stad",
     a "region", a "kommun") stays as it is."""
     if not kommun:
         return None
@@ -123,6 +123,7 @@ def document_source(row: Any) -> dict[str, Any]:
         "dokumenttyp": row["document_dokumenttyp"],
         "format": row["format"],
         "source_url": row["source_url"],
+        "ingested_at": row["ingested_at"],
     }
 
 

@@ -158,9 +158,11 @@ def _missing_numbers(meetings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for year, found in sorted(by_year.items()):
         protokoll = [m for m in found if "protokoll" in m["typer"]]
         per_meeting = bool(protokoll) and all(m["_nummer"][0] == 1 for m in protokoll)
-        sequences = [m["_nummer"] for m in found] if per_meeting else [
-            sorted({n for m in found for n in m["_nummer"]})
-        ]
+        sequences = (
+            [m["_nummer"] for m in found]
+            if per_meeting
+            else [sorted({n for m in found for n in m["_nummer"]})]
+        )
         gaps: list[int] = []
         for sequence in sequences:
             present = set(sequence)
@@ -256,9 +258,7 @@ def _without_meetings(store: Store, with_meetings: set[str]) -> list[dict[str, A
 def covered(store: Store) -> tuple[list[str], list[int], dict[str, list[int]]]:
     """(kommuner, years, years per kommun) the collection has documents for."""
     per_kommun = _years(store)
-    kommuner = sorted(
-        {r[0] for r in store.query("SELECT DISTINCT kommun FROM documents") if r[0]}
-    )
+    kommuner = sorted({r[0] for r in store.query("SELECT DISTINCT kommun FROM documents") if r[0]})
     years = sorted({y for found in per_kommun.values() for y in found})
     return kommuner, years, per_kommun
 

@@ -15,7 +15,7 @@ from typing import Any
 from index.bm25 import Filters
 from index.watches import list_watches, remember, seen_keys
 
-from .citation import annotate
+from .feeds import unit_results
 from .hybrid import Searcher
 
 FILTER_NAMES = tuple(f.name for f in fields(Filters))
@@ -25,29 +25,18 @@ def filters_of(saved: dict[str, Any]) -> Filters:
     return Filters(**{k: v for k, v in saved.items() if k in FILTER_NAMES})
 
 
-def unit_results(searcher: Searcher, query: str, filters: Filters, limit: int, mode: str):
-    """The search's results, annotated (search/citation.py), one per § or part in rank
-    order, with the search's notes."""
-    response = searcher.search(query, filters, limit=limit, mode=mode)
-    results = annotate(searcher.data.store, response.results)
-    seen: set[str] = set()
-    out = []
-    for result in results:
-        key = result.get("nyckel")
-        if key is None or key in seen:
-            continue
-        seen.add(key)
-        out.append(result)
-    return out, response.notes
-
-
 def run_watches(searcher: Searcher, writer) -> list[dict[str, Any]]:
     """Run every saved search; `writer` is a writable Store of the same data directory
     (the searcher may read through a read-only one). Returns, per watch, its new hits."""
     report = []
     for watch in list_watches(writer):
         hits, notes = unit_results(
-            searcher, watch["query"], filters_of(watch["filters"]), watch["depth"], watch["mode"]
+            searcher,
+            watch["query"],
+            filters_of(watch["filters"]),
+            watch["depth"],
+            watch["mode"],
+            None,
         )
         known = seen_keys(writer, watch["id"])
         new = [hit for hit in hits if hit["nyckel"] not in known]
