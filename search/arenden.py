@@ -244,7 +244,7 @@ def get_arende(store: Store, arende_id: int) -> dict[str, Any] | None:
     said = positions(store, ids)
     same_text = _duplicates(store, ids)
     timeline = sorted(members, key=_sortable)
-    cited = unit_citations(store, ids)
+    cited = unit_citations(store, ids, with_source=True)
     first_of_text: dict[int, int] = {}
     out["tidslinje"] = []
     for member in timeline:
@@ -421,7 +421,7 @@ def get_paragraf(store: Store, paragraph_id: int) -> dict[str, Any] | None:
         [paragraph_id],
     )
     unit_row = unit[0] if unit else None
-    cited = unit_citations(store, [paragraph_id]).get(paragraph_id, {})
+    cited = unit_citations(store, [paragraph_id], with_source=True).get(paragraph_id, {})
     return cited | {
         "id": row["id"],
         "document_id": row["document_id"],

@@ -139,12 +139,20 @@ def units(store: Store, paragraph_ids: Iterable[int]) -> dict[int, Any]:
     return out
 
 
-def unit_citations(store: Store, paragraph_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """`kallhanvisning` and `permalink` by paragraph id, for JSON of § and parts."""
-    return {
-        pid: {k: v for k, v in unit_fields(row).items() if k in ("kallhanvisning", "permalink")}
-        for pid, row in units(store, paragraph_ids).items()
-    }
+def unit_citations(
+    store: Store, paragraph_ids: Iterable[int], *, with_source: bool = False
+) -> dict[int, dict[str, Any]]:
+    """`kallhanvisning` and `permalink` by paragraph id, for JSON of § and parts; with
+    `with_source` also the readable `dokument` and its `original_url` (for § listed apart
+    from their document: an ärende's members, one §)."""
+    out = {}
+    for pid, row in units(store, paragraph_ids).items():
+        fields = unit_fields(row)
+        out[pid] = {"kallhanvisning": fields["kallhanvisning"], "permalink": fields["permalink"]}
+        if with_source:
+            out[pid]["dokument"] = fields["dokument"]
+            out[pid]["original_url"] = original_url(row["document_id"], row["format"], None)
+    return out
 
 
 def annotate(store: Store, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

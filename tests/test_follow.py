@@ -362,3 +362,27 @@ def test_a_pdf_result_links_the_original_at_its_page(tmp_path, capsys):
         assert original.headers["content-type"] == "application/pdf"
         assert original.content == pdf.read_bytes()
     shutil.rmtree(data)
+
+
+def test_feed_csv_and_original_are_masked(tmp_path, capsys):
+    folder = tmp_path / "pnr"
+    folder.mkdir()
+    number = "19121212-1212"  # Skatteverket's test personnummer (valid check digit)
+    text = protokoll(MEETINGS[0], 1).replace(
+        "beviljar bygglov för tillbyggnad på Tallen 1:1",
+        f"beviljar bygglov för tillbyggnad på Tallen 1:1 åt sökanden {number}",
+    )
+    assert number in text
+    (folder / "bn.txt").write_text(text, encoding="utf-8")
+    data = tmp_path / "data"
+    ingest(capsys, data, folder)
+    params = {"q": "sökanden Tallen", "mode": "bm25"}
+    with TestClient(create_app(data)) as masked, TestClient(create_app(data, mask=False)) as raw:
+        assert number in raw.get("/api/search.csv", params=params).text
+        assert number in raw.get("/feed.atom", params=params).text
+        for path in ("/api/search.csv", "/feed.atom"):
+            shown = masked.get(path, params=params)
+            assert shown.status_code == 200
+            assert number not in shown.text and "XXXXXXXX-XXXX" in shown.text
+        assert masked.get("/api/documents/1/original").status_code == 403
+        assert raw.get("/api/documents/1/original").status_code == 200

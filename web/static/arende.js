@@ -6,7 +6,7 @@
 
 import { getJSON } from "./api.js";
 import { capitalize, dotted, h } from "./dom.js";
-import { arendeFeedUrl, citeTools, followTools, setFeed } from "./follow.js";
+import { arendeFeedUrl, citeTools, followTools, setFeed, sourceLine } from "./follow.js";
 import {
   arendeUrl,
   documentUrl,
@@ -283,8 +283,9 @@ function timelineItem(state, entry, entries) {
           class: "timeline__liknande",
           "aria-label": `Liknande som ${unitLabel(entry)} ${entry.rubrik || ""}`.trim(),
         }, "Liknande"),
-        h("span", { class: "source" }, entry.source),
+        sourceLine(entry),
       ),
+      citeTools(entry),
     ),
   );
 }

@@ -246,7 +246,9 @@ function organSection(kommun, organ) {
               h("span", { class: "meta" }, `(${gap.antal} st, numrering ${gap.numrering})`)),
           ),
         )
-      : h("p", { class: "coverage-complete" }, "Inga luckor i paragrafnumreringen."),
+      : h("p", { class: "coverage-complete" }, organ.moten.some((m) => m.paragrafer)
+        ? "Inga luckor i paragrafnumreringen."
+        : "Inga protokoll med paragrafer."),
     organ.manader_utan_mote.length
       ? h("p", { class: "coverage-months" }, "Månader utan sammanträde: ",
         organ.manader_utan_mote.join(", "))
