@@ -170,6 +170,9 @@ def feed(
     )
     shown = params.query()
     ui = {k: v for k, v in shown.items() if k not in ("limit", "mode", "from", "to")}
+    year = (shown.get("from") or "")[:4]
+    if year and shown.get("from") == f"{year}-01-01" and shown.get("to") == f"{year}-12-31":
+        ui["ar"] = year  # the UI's year filter
     scope = " · ".join(str(v) for k, v in ui.items() if k != "q")
     body = atom_feed(
         title=f"Nämndsök: ”{q}”" + (f" · {scope}" if scope else ""),

@@ -37,12 +37,13 @@ UNIT_SQL = """
 
 
 def kommun_name(kommun: str | None) -> str | None:
-    """ "Eskilstuna" -> "Eskilstuna kommun"; a name that already says what it is (a "stad",
-    a "region", a "kommun") stays as it is."""
+    """ "Eskilstuna" -> "Eskilstuna kommun", "Karlstad" -> "Karlstad kommun"; a name that
+    already says what it is ("Stockholms stad", "Region Gotland", "Gotlands kommun") stays
+    as it is."""
     if not kommun:
         return None
-    lowered = kommun.lower()
-    if any(word in lowered for word in ("kommun", "stad", "region")):
+    words = kommun.lower().split()
+    if len(words) > 1 and (words[-1] in ("kommun", "stad", "region") or words[0] == "region"):
         return kommun
     return f"{kommun} kommun"
 

@@ -108,23 +108,19 @@ def _organ(namnd: str, parts: list[Any], numbers: dict[int, list[int]]) -> dict[
             host = meetings.setdefault(part["datum"], _meeting(part["datum"]))
         _add(host, part, found)
     ordered = [meetings[d] for d in sorted(meetings)]
-    out_meetings = []
+    sequences = []  # (datum, kinds, sorted § numbers) per meeting
     for meeting in ordered:
         nummer = sorted(set(meeting.pop("nummer")))
+        sequences.append((meeting["datum"], meeting["typer"], nummer))
         meeting["paragrafer"] = _range_text(nummer)
         meeting["forsta_paragraf"] = nummer[0] if nummer else None
         meeting["sista_paragraf"] = nummer[-1] if nummer else None
         meeting["antal_paragrafer"] = len(nummer)
-        meeting["_nummer"] = nummer
-        out_meetings.append(meeting)
-    missing = _missing_numbers(out_meetings)
-    for meeting in out_meetings:
-        del meeting["_nummer"]
     return {
         "namnd": namnd,
-        "moten": out_meetings,
-        "saknade_paragrafer": missing,
-        "manader_utan_mote": _months_without(out_meetings),
+        "moten": ordered,
+        "saknade_paragrafer": _missing_numbers(sequences),
+        "manader_utan_mote": _months_without(ordered),
     }
 
 
@@ -148,32 +144,32 @@ def _add(meeting: dict[str, Any], part: Any, found: list[int]) -> None:
         )
 
 
-def _missing_numbers(meetings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per year: the § numbers not found inside its sequence, as ranges."""
+def _missing_numbers(sequences: list[tuple[str, list[str], list[int]]]) -> list[dict[str, Any]]:
+    """Per year: the § numbers not found inside its sequence, as ranges. `sequences`:
+    (datum, kinds, sorted § numbers) per meeting."""
     out = []
-    by_year: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for meeting in meetings:
-        if meeting["_nummer"]:
-            by_year[meeting["datum"][:4]].append(meeting)
+    by_year: dict[str, list[tuple[list[str], list[int]]]] = defaultdict(list)
+    for datum, kinds, numbers in sequences:
+        if numbers:
+            by_year[datum[:4]].append((kinds, numbers))
     for year, found in sorted(by_year.items()):
-        protokoll = [m for m in found if "protokoll" in m["typer"]]
-        per_meeting = bool(protokoll) and all(m["_nummer"][0] == 1 for m in protokoll)
-        sequences = (
-            [m["_nummer"] for m in found]
+        protokoll = [numbers for kinds, numbers in found if "protokoll" in kinds]
+        per_meeting = bool(protokoll) and all(numbers[0] == 1 for numbers in protokoll)
+        runs = (
+            [numbers for _, numbers in found]
             if per_meeting
-            else [sorted({n for m in found for n in m["_nummer"]})]
+            else [sorted({n for _, numbers in found for n in numbers})]
         )
-        gaps: list[int] = []
-        for sequence in sequences:
-            present = set(sequence)
-            gaps += [n for n in range(sequence[0], sequence[-1] + 1) if n not in present]
+        gaps: set[int] = set()
+        for run in runs:
+            gaps.update(n for n in range(run[0], run[-1] + 1) if n not in set(run))
         if gaps:
             out.append(
                 {
                     "ar": int(year),
                     "numrering": "per möte" if per_meeting else "per år",
-                    "saknas": _ranges(sorted(set(gaps))),
-                    "antal": len(set(gaps)),
+                    "saknas": _ranges(sorted(gaps)),
+                    "antal": len(gaps),
                 }
             )
     return out

@@ -13,6 +13,7 @@ from dataclasses import fields
 from typing import Any
 
 from index.bm25 import Filters
+from index.store import Store
 from index.watches import list_watches, remember, seen_keys
 
 from .feeds import unit_results
@@ -25,7 +26,7 @@ def filters_of(saved: dict[str, Any]) -> Filters:
     return Filters(**{k: v for k, v in saved.items() if k in FILTER_NAMES})
 
 
-def run_watches(searcher: Searcher, writer) -> list[dict[str, Any]]:
+def run_watches(searcher: Searcher, writer: Store) -> list[dict[str, Any]]:
     """Run every saved search; `writer` is a writable Store of the same data directory
     (the searcher may read through a read-only one). Returns, per watch, its new hits."""
     report = []

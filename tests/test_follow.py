@@ -386,3 +386,28 @@ def test_feed_csv_and_original_are_masked(tmp_path, capsys):
             assert number not in shown.text and "XXXXXXXX-XXXX" in shown.text
         assert masked.get("/api/documents/1/original").status_code == 403
         assert raw.get("/api/documents/1/original").status_code == 200
+
+
+def test_a_citation_names_a_part_by_its_title_and_a_kommun_by_its_name():
+    from search.citation import kallhanvisning
+
+    assert (
+        kallhanvisning(
+            namnd="Kommunstyrelsen",
+            kommun="Karlstad",
+            dokumenttyp="tjänsteskrivelse",
+            datum="2024-02-01",
+            paragraf=None,
+            dnr=["KS 2024/12"],
+            titel="Budget 2025",
+        )
+        == "Kommunstyrelsen, Karlstad kommun, tjänsteskrivelse 2024-02-01, ”Budget 2025”, "
+        "dnr KS 2024/12"
+    )
+    assert kallhanvisning(
+        namnd="Socialnämnden",
+        kommun="Stockholms stad",
+        dokumenttyp="protokoll",
+        datum=None,
+        paragraf="4",
+    ) == ("Socialnämnden, Stockholms stad, protokoll, § 4")
