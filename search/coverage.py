@@ -262,6 +262,8 @@ def covered(store: Store) -> tuple[list[str], list[int], dict[str, list[int]]]:
 def outside_notes(store: Store, filters: Filters) -> list[str]:
     """Notes (Swedish, for the UI and the CLI) when a kommun or date filter lies outside
     what the collection covers; empty when it lies inside."""
+    if not (filters.kommun or filters.datum_from or filters.datum_to):
+        return []  # nothing to check: no query of the store on an unfiltered search
     kommuner, years, per_kommun = covered(store)
     notes: list[str] = []
     kommun = None
