@@ -563,8 +563,11 @@ def cmd_arende(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    from index.store import DB_NAME
     from index.watches import add_watch, list_watches, remove_watch
 
+    if not (args.data_dir / DB_NAME).exists():  # a watch needs documents to search
+        raise FileNotFoundError(f"no Nämndsök data in {args.data_dir} (run namnd ingest)")
     if args.watch_command == "add":
         if not args.query.strip():
             raise ValueError("the query is blank")

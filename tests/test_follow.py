@@ -98,6 +98,8 @@ def client(ingested):
 
 def test_watch_reports_a_new_document_once_and_survives_export(tmp_path, capsys):
     data = str(tmp_path / "data")
+    assert main(["watch", "add", "vräkning", "--data-dir", data]) == 2  # nothing ingested
+    assert not Path(data).exists()
     katrineholm = next(p for p in SEEDS if p.name.startswith("001_"))
     ingest(capsys, Path(data), *[p for p in SEEDS if p != katrineholm])
     run(capsys, "watch", "add", "vräkning", "--mode", "bm25", "--data-dir", data)
