@@ -23,8 +23,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.arenden import router as arenden_router
+from api.follow import router as follow_router
 from api.masking import MaskedJSONResponse, install_log_masking
 from api.params import (
+    MAX_ID,
+    MAX_LIMIT,
     MAX_QUERY,
     AskRequest,
     body_filters,
@@ -37,8 +40,6 @@ from search.hybrid import DEFAULT_FUSION
 
 log = logging.getLogger("namnd.api")
 
-MAX_LIMIT = 50
-MAX_ID = 2**63 - 1  # SQLite's largest integer
 MAX_BODY = 16_384  # bytes of a request body; a question with its filters needs far less
 # An absolute file system path or Python source in an error message: not for the client.
 _INTERNALS = re.compile(r"(?:^|[\s'\"(=:])/(?:[\w.-]+/)+[\w.-]*|\.py\b|Traceback")
@@ -187,6 +188,7 @@ def create_app(
         return found
 
     app.include_router(arenden_router)
+    app.include_router(follow_router)
 
     static = resources.files("web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

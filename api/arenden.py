@@ -19,12 +19,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from api.masking import refuse_personnummer
+from api.params import MAX_ID
 from search.arenden import get_arende, get_paragraf, has_arenden, list_arenden
 from search.precedent import liknande
 
 router = APIRouter(tags=["ärenden"])
 
-MAX_ID = 2**63 - 1
 MAX_LIMIT = 100
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Dokumenttyp = Annotated[str | None, Query(max_length=50, pattern=r"^[\wåäöÅÄÖ -]+$")]

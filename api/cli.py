@@ -1,6 +1,6 @@
 """The `namnd` command: ingest, embed, documents, search, ask, get, serve, bench, reindex,
-check, export. Every command works on one data directory (`--data-dir`, default `./namnd-data` or
-$NAMND_DATA_DIR)."""
+check, export, watch (saved searches), coverage. Every command works on one data directory
+(`--data-dir`, default `./namnd-data` or $NAMND_DATA_DIR)."""
 
 from __future__ import annotations
 
@@ -176,6 +176,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="FILE.jsonl (restore with: namnd ingest FILE.jsonl)")
     _common(p)
 
+    from index.watches import DEFAULT_DEPTH
+
+    p = sub.add_parser("watch", help="saved searches: report what is new since the last run")
+    watch = p.add_subparsers(dest="watch_command", required=True)
+    w = watch.add_parser("add", help="save a search (same filters as search)")
+    w.add_argument("query")
+    _filters(w)
+    w.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    w.add_argument(
+        "--depth",
+        type=int,
+        default=DEFAULT_DEPTH,
+        help="results looked at per run; default %(default)s",
+    )
+    _common(w)
+    w = watch.add_parser("list", help="the saved searches")
+    w.add_argument("--json", action="store_true")
+    _common(w)
+    w = watch.add_parser("remove", help="delete a saved search")
+    w.add_argument("id", type=int)
+    _common(w)
+    w = watch.add_parser("run", help="run every saved search; print only new hits, remember them")
+    w.add_argument("--json", action="store_true", help="the report as JSON")
+    w.add_argument("--base-url", help="print links as absolute URLs on this server")
+    _masking(w)
+    _threads(w)
+    _common(w)
+
+    p = sub.add_parser("coverage", help="meetings per kommun and organ, with the gaps")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
     p = sub.add_parser("reindex", help="rebuild the BM25 and vector indexes from the store")
     p.add_argument("--embedder", help="switch embedder (re-embeds what is not cached)")
     p.add_argument("--quiet", action="store_true")
@@ -204,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         "bench": cmd_bench,
         "check": cmd_check,
         "export": cmd_export,
+        "watch": cmd_watch,
+        "coverage": cmd_coverage,
     }[args.command]
     try:
         return handler(args)
@@ -330,10 +364,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=2))
         return 0
+    for note in answer["notes"]:
+        print(f"Obs: {note}")
     print(answer["answer"])
     for citation in answer["citations"]:
         page = f", s. {citation['page']}" if citation["page"] else ""
         print(f"  [{citation['n']}] {place_line(citation)} – {citation['rubrik'] or ''}")
+        if citation.get("kallhanvisning"):
+            print(f"      {citation['kallhanvisning']}")
         print(f"      {citation['source']}{page}, tecken {citation['start']}–{citation['end']}")
     return 0
 
@@ -499,6 +537,108 @@ def cmd_arende(args: argparse.Namespace) -> int:
         print(json.dumps(found, ensure_ascii=False, indent=2))
     else:
         print_arende(found)
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from index.store import DB_NAME
+    from index.watches import add_watch, list_watches, remove_watch
+
+    if not (args.data_dir / DB_NAME).exists():  # a watch needs documents to search
+        raise FileNotFoundError(f"no Nämndsök data in {args.data_dir} (run namnd ingest)")
+    if args.watch_command == "add":
+        if not args.query.strip():
+            raise ValueError("the query is blank")
+        if args.depth < 1:
+            raise ValueError("--depth must be at least 1")
+        filters = {k: v for k, v in vars(_filters_from(args)).items() if v}
+        data = _open(args)
+        watch_id = add_watch(data.store, args.query.strip(), filters, args.mode, args.depth)
+        print(f"Saved search {watch_id}: {args.query.strip()!r} {_filter_text(filters)}".rstrip())
+        return 0
+    if args.watch_command == "remove":
+        if not remove_watch(_open(args).store, args.id):
+            raise ValueError(f"no saved search {args.id}")
+        print(f"Removed saved search {args.id}")
+        return 0
+    if args.watch_command == "list":
+        watches = list_watches(_open(args, readonly=True).store)
+        if args.json:
+            print(json.dumps(watches, ensure_ascii=False, indent=2))
+            return 0
+        if not watches:
+            print("No saved searches (add one with: namnd watch add QUERY).")
+        for w in watches:
+            print(
+                f"[{w['id']}] {w['query']!r} {_filter_text(w['filters'])} mode {w['mode']}, "
+                f"depth {w['depth']}; last run {w['last_run_at'] or 'never'}, {w['seen']} seen"
+            )
+        return 0
+    return _watch_run(args)
+
+
+def _filter_text(filters: dict[str, Any]) -> str:
+    return " ".join(f"--{k.removeprefix('datum_')} {v}" for k, v in filters.items())
+
+
+def _watch_run(args: argparse.Namespace) -> int:
+    from search.hybrid import Searcher
+    from search.watch import run_watches
+
+    data = _open(args)
+    report = run_watches(Searcher(data), data.store)
+    if args.base_url:
+        base = args.base_url.rstrip("/")
+        for watch in report:
+            for hit in watch["new"]:
+                hit["permalink"] = base + hit["permalink"]
+                hit["original_url"] = base + hit["original_url"]
+    report = _shown(args, report)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    if not report:
+        print("No saved searches (add one with: namnd watch add QUERY).")
+    for watch in report:
+        print(
+            f"[{watch['id']}] {watch['query']!r} {_filter_text(watch['filters'])}: "
+            f"{len(watch['new'])} new of {watch['hits']} hits"
+        )
+        for hit in watch["new"]:
+            print(f"  - {hit['kallhanvisning']}")
+            if hit["rubrik"]:
+                print(f"    {hit['rubrik']}")
+            print(f"    {_marked(hit)}")
+            print(f"    {hit['permalink']}")
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from search.coverage import coverage
+
+    found = coverage(_open(args, readonly=True).store)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{found['dokument']} document(s)")
+    for kommun in found["kommuner"]:
+        years = ", ".join(str(y) for y in kommun["ar"])
+        print(f"{kommun['kommun']} ({kommun['dokument']} document(s); years {years})")
+        for organ in kommun["organ"]:
+            print(f"  {organ['namnd']}: {len(organ['moten'])} meeting(s)")
+            for meeting in organ["moten"]:
+                paragrafer = f"§ {meeting['paragrafer']}" if meeting["paragrafer"] else "no §"
+                titles = "; ".join(d["titel"] or f"document {d['id']}" for d in meeting["dokument"])
+                print(f"    {meeting['datum']}  {paragrafer:<12} {titles}")
+            for gap in organ["saknade_paragrafer"]:
+                print(
+                    f"    missing § in {gap['ar']} (numbered {gap['numrering']}): "
+                    f"{', '.join(gap['saknas'])}"
+                )
+            if organ["manader_utan_mote"]:
+                print(f"    months without a meeting: {', '.join(organ['manader_utan_mote'])}")
+    for kommun in found["utan_moten"]:
+        print(f"{kommun['kommun']}: {kommun['dokument']} document(s), no protokoll or kallelse")
     return 0
 
 

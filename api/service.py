@@ -17,6 +17,7 @@ from index.filters import Filters
 from search.answer import Answerer
 from search.documents import get_document, list_documents
 from search.hybrid import Searcher
+from search.sources import answered, searched
 
 
 class Service:
@@ -36,12 +37,12 @@ class Service:
         self, q: str, filters: Filters, *, limit: int, mode: str, fusion: str
     ) -> dict[str, Any]:
         response = self.searcher.search(q, filters, limit=limit, mode=mode, fusion=fusion)
-        out = response.as_dict()
+        out = searched(self.data.store, response.as_dict(), filters)
         out["facets"] = self.searcher.facets(q, mode)
         return out
 
     def ask(self, q: str, filters: Filters) -> dict[str, Any]:
-        return self.answerer.ask(q, filters)
+        return answered(self.data.store, self.answerer.ask(q, filters), filters)
 
     def documents(self) -> dict[str, Any]:
         items = list_documents(self.data.store)

@@ -1,9 +1,10 @@
 """Backups as JSON Lines: `namnd export FILE.jsonl` writes them, `namnd ingest FILE.jsonl`
 restores them.
 
-The first line is a header (`format`, `version`, the parser version, the embedder and the
-number of documents). Every other line is one stored document: its file facts (`source`,
-`filename`, `format`, `content_hash`, `source_url`, `parser_version`) and the parsed document
+The first line is a header (`format`, `version`, the parser version, the embedder, the
+number of documents, and the saved searches with what they have reported). Every other line
+is one stored document: its file facts (`source`, `filename`, `format`, `content_hash`,
+`source_url`, `parser_version`) and the parsed document
 as the store holds it, in the shape of `swedish.model.ParsedDocument` (normalized text, header,
 parts with their § and persons, chunks with offsets), plus each chunk's `embed_hash` and its
 vector (base64 float32, little-endian, `dim` in the header) when it was embedded. A chunk's
@@ -28,6 +29,7 @@ from typing import Any
 
 from index.datadir import DataDir
 from index.store import now
+from index.watches import export_watches
 from swedish.model import Chunk, Header, Paragraph, ParsedDocument, Part, Person, Section
 
 from .dedup import bands
@@ -61,6 +63,8 @@ def export(data: DataDir, path: Path) -> dict[str, int]:
             ),
             "documents": len(ids),
             "exported_at": now(),
+            # Saved searches (`namnd watch`) with the § they have reported.
+            "watches": export_watches(store),
         }
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         for document_id in ids:

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from index.datadir import DataDir
 from index.embed import sync_vectors
+from index.watches import restore_watches
 
 from . import arenden, backup
 from .dedup import is_duplicate
@@ -212,6 +213,7 @@ def restore(data: DataDir, path: Path, header: dict[str, Any]) -> list[FileResul
         )
     if carry:
         sync_vectors(data.store, model, data.vectors)
+    restore_watches(data.store, header.get("watches") or [])
     return results
 
 

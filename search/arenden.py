@@ -14,6 +14,7 @@ from swedish.domain import TYPE_ORDER
 from swedish.patterns import find_dnr
 
 from .audit import audit_trail
+from .citation import unit_citations
 from .facts import paragraph_references, positions
 from .query import parse_query
 
@@ -158,10 +159,11 @@ def get_arende(store: Store, arende_id: int) -> dict[str, Any] | None:
     said = positions(store, ids)
     same_text = _duplicates(store, ids)
     timeline = sorted(members, key=_sortable)
+    cited = unit_citations(store, ids, with_source=True)
     first_of_text: dict[int, int] = {}
     out["tidslinje"] = []
     for member in timeline:
-        entry = _member(member, references, said)
+        entry = _member(member, references, said) | cited.get(member["paragraph_id"], {})
         twins = [t for t in same_text.get(member["paragraph_id"], []) if t in first_of_text]
         entry["samma_text_som"] = first_of_text[twins[0]] if twins else None
         first_of_text[member["paragraph_id"]] = entry["samma_text_som"] or member["paragraph_id"]
@@ -334,7 +336,8 @@ def get_paragraf(store: Store, paragraph_id: int) -> dict[str, Any] | None:
         [paragraph_id],
     )
     unit_row = unit[0] if unit else None
-    return {
+    cited = unit_citations(store, [paragraph_id], with_source=True).get(paragraph_id, {})
+    return cited | {
         "id": row["id"],
         "document_id": row["document_id"],
         "part_id": row["part_id"],

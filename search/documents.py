@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from index.store import Store
+from search.arenden import has_arenden
 
-from .arenden import has_arenden
+from .citation import unit_citations
 from .facts import paragraph_references, positions
 
 _DOC_FIELDS = (
@@ -87,8 +88,10 @@ def document_units(store: Store, document_id: int) -> list[dict[str, Any]]:
     ids = [r["id"] for r in rows]
     references = paragraph_references(store, ids)
     said = positions(store, ids)
+    cited = unit_citations(store, ids)
     return [
-        {
+        cited.get(r["id"], {})
+        | {
             "paragraph_id": r["id"],
             "part_id": r["part_id"],
             "paragraf": r["paragraf"],
@@ -131,8 +134,10 @@ def paragraph_list(store: Store, document_id: int) -> list[dict[str, Any]]:
         [document_id],
     )
     links = _duplicate_links(store, [r["id"] for r in rows])
+    cited = unit_citations(store, [r["id"] for r in rows])
     return [
-        {
+        cited.get(r["id"], {})
+        | {
             "id": r["id"],
             "part_id": r["part_id"],
             "paragraf": r["paragraf"],

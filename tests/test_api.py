@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from support.live_server import serve
 
-from api.app import MAX_LIMIT, create_app
-from api.params import MAX_QUERY
+from api.app import create_app
+from api.params import MAX_LIMIT, MAX_QUERY
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -330,7 +330,7 @@ def test_manifest_through_the_cli(tmp_path, capsys):
     assert code == 0
     capsys.readouterr()
     assert main(["documents", "--json", "--data-dir", str(target)]) == 0
-    (document,) = json.loads(capsys.readouterr().out)
+    (document,) = json.loads(capsys.readouterr().out)["documents"]
     assert (document["kommun"], document["namnd"], document["source_url"]) == (
         "Solna",
         "Äldrenämnden",
@@ -387,7 +387,7 @@ def test_cli_ingest_summary_and_documents(tmp_path, capsys):
     assert "Embedding" not in out
 
     assert main(["documents", "--json", "--data-dir", str(target)]) == 0
-    documents = json.loads(capsys.readouterr().out)
+    documents = json.loads(capsys.readouterr().out)["documents"]
     by_name = {d["filename"][:3]: d for d in documents}
     assert set(by_name) == {"000", "004"}
     protokoll = by_name["000"]
@@ -440,6 +440,6 @@ def test_console_script(tmp_path):
         text=True,
         check=True,
     )
-    (document,) = json.loads(listing.stdout)
+    (document,) = json.loads(listing.stdout)["documents"]
     assert document["dokumenttyp"] == "protokollsutdrag"
     assert [(p["paragraf"], p["dnr"]) for p in document["paragrafer"]] == [("72", ["SOCN/2023:98"])]

@@ -407,6 +407,7 @@ def test_app_and_access_logs_are_masked(masked, caplog, monkeypatch):
         ["documents"],
         ["documents", "--json"],
         ["arenden", "--json"],
+        ["get", "/api/documents"],
     ],
 )
 def test_cli_output_is_masked_unless_no_mask(data_path, capsys, command):

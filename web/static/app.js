@@ -13,6 +13,17 @@ import {
 } from "./arende.js";
 import { capitalize, clear, dotted, h, highlighted, offsetMapper } from "./dom.js";
 import {
+  citeTools,
+  coverageView,
+  followTools,
+  printView,
+  safeUrl,
+  searchCsvUrl,
+  searchFeedUrl,
+  setFeed,
+  sourceLine,
+} from "./follow.js";
+import {
   arendeUrl,
   documentUrl,
   paragrafLabel,
@@ -133,8 +144,11 @@ async function render({ focus = "none", restore = false } = {}) {
   main.classList.add("is-loading");
   main.setAttribute("aria-busy", "true");
   let view;
+  setFeed(null); // a view with a feed sets its own
   try {
-    if (state.arende) view = await arendeView(state);
+    if (state.tackning) view = await coverageView(state);
+    else if (state.utskrift) view = await printView(state);
+    else if (state.arende) view = await arendeView(state);
     else if (state.liknande) view = await liknandeView(state);
     else if (state.doc) view = await documentView(state);
     else if (state.q && state.mode === "fraga") view = await answerView(state);
@@ -236,7 +250,6 @@ async function homeView() {
                 tag(capitalize(doc.dokumenttyp)),
                 doc.paragrafer.length ? tag(`${doc.paragrafer.length} §`) : null,
                 doc.parts.length > 1 ? tag(`${doc.parts.length} delar`) : null,
-                h("span", { class: "source" }, doc.filename),
               ),
             ),
           ),
@@ -297,11 +310,9 @@ function notEmbeddedNotice(missing, total) {
 
 async function searchView(state) {
   const limit = Math.min(Math.max(parseInt(state.limit, 10) || DEFAULT_LIMIT, 1), MAX_LIMIT);
-  const response = await getJSON("/api/search", {
-    q: state.q,
-    ...apiFilters(state),
-    limit,
-  });
+  const params = { q: state.q, ...apiFilters(state) };
+  const response = await getJSON("/api/search", { ...params, limit });
+  setFeed(searchFeedUrl(params), `Nämndsök: ${state.q}`);
   const count = response.results.length;
   const heading = count
     ? `${count} ${count === 1 ? "träff" : "träffar"} för ”${state.q}”`
@@ -312,6 +323,7 @@ async function searchView(state) {
     h("h1", { id: "results-title", tabindex: "-1" }, heading),
     activeFilters(state),
     notes(response),
+    followTools(searchFeedUrl(params), searchCsvUrl({ ...params, limit })),
     count
       ? h(
           "ol",
@@ -510,7 +522,7 @@ function resultCard(state, r) {
       tag(capitalize(r.dokumenttyp)),
       r.sektion ? tag(capitalize(r.sektion), "tag--quiet") : null,
       r.page ? tag(`s. ${r.page}`, "tag--quiet") : null,
-      h("span", { class: "source" }, r.source),
+      sourceLine(r),
       r.arende_id
         ? route(arendeUrl(state, r.arende_id), {
             class: "card__arende",
@@ -518,6 +530,7 @@ function resultCard(state, r) {
           }, "Ärende")
         : null,
     ),
+    citeTools(r),
     r.other_places && r.other_places.length
       ? h(
           "div",
@@ -535,8 +548,6 @@ function resultCard(state, r) {
                   { "data-focus": "target" },
                   dotted(capitalize(o.dokumenttyp), o.datum, paragrafLabel(o.paragraf)),
                 ),
-                " ",
-                h("span", { class: "source" }, o.source),
               ),
             ),
             r.other_places_total > r.other_places.length
@@ -588,6 +599,7 @@ async function answerView(state) {
     h("h1", { id: "answer-title", tabindex: "-1" }, state.q),
     activeFilters(state),
     searchOnlyNotice(state),
+    notes(answer),
     h(
       "div",
       { class: `answer ${answer.abstained ? "answer--none" : ""}`.trim() },
@@ -623,8 +635,9 @@ async function answerView(state) {
                     tag(capitalize(c.dokumenttyp)),
                     c.sektion ? tag(capitalize(c.sektion), "tag--quiet") : null,
                     c.page ? tag(`s. ${c.page}`, "tag--quiet") : null,
-                    h("span", { class: "source" }, c.source),
+                    sourceLine(c),
                   ),
+                  citeTools(c),
                   h(
                     "p",
                     {},
@@ -781,7 +794,6 @@ function documentFacts(doc) {
     ["Paragrafer", doc.paragraf_range],
     ["Ordförande", doc.ordforande],
     ["Justerare", (doc.justerare || []).join(", ")],
-    ["Fil", doc.filename],
   ].filter(([, value]) => value);
   const url = safeUrl(doc.source_url);
   return h(
@@ -794,18 +806,11 @@ function documentFacts(doc) {
           rel: "noopener noreferrer nofollow",
         }, url)))
       : null,
+    h("div", {}, h("dt", {}, "Original"), h("dd", {}, h("a", {
+      href: `/api/documents/${doc.id}/original`,
+      class: "source__original",
+    }, `${capitalize(doc.dokumenttyp)} (${doc.format})`))),
   );
-}
-
-/** Only http(s) links from the data become links (never javascript: or data:). */
-function safeUrl(value) {
-  if (!value) return null;
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
-  } catch {
-    return null;
-  }
 }
 
 function presence(people) {

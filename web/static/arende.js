@@ -6,6 +6,7 @@
 
 import { getJSON } from "./api.js";
 import { capitalize, dotted, h } from "./dom.js";
+import { arendeFeedUrl, citeTools, followTools, setFeed, sourceLine } from "./follow.js";
 import {
   arendeUrl,
   documentUrl,
@@ -175,12 +176,14 @@ export async function arendeView(state) {
           "”trolig” eller ”osäker”; se bevisen under Kopplingar och bevis.",
         )
       : null,
+    followTools(arendeFeedUrl(arende.id)),
     timelineSection(state, arende, entries),
     auditSection(state, arende, entries),
     positionsSection(state, arende, entries),
     evidenceSection(state, arende, entries),
     referencesSection(state, arende, entries),
   );
+  setFeed(arendeFeedUrl(arende.id), `Nämndsök: ${title}`);
   return {
     node,
     title,
@@ -280,8 +283,9 @@ function timelineItem(state, entry, entries) {
           class: "timeline__liknande",
           "aria-label": `Liknande som ${unitLabel(entry)} ${entry.rubrik || ""}`.trim(),
         }, "Liknande"),
-        h("span", { class: "source" }, entry.source),
+        sourceLine(entry),
       ),
+      citeTools(entry),
     ),
   );
 }
@@ -589,6 +593,7 @@ export function unitBar(state, unit, current) {
       }, "Liknande"),
       referenceLinks(unit.referenser),
     ),
+    citeTools(unit),
     positions.length
       ? h(
           "details",

@@ -16,8 +16,9 @@ export const SEARCH_KEYS = [
   "limit",
 ];
 export const DOC_KEYS = ["doc", "paragraf", "del", "chunk", "start", "end"];
-// An ärende page, and "Liknande" for a § (with its dokumenttyp and other-kommuner filters).
-export const VIEW_KEYS = ["arende", "liknande", "liktyp", "andra"];
+// An ärende page, and "Liknande" for a § (with its dokumenttyp and other-kommuner filters);
+// the Täckning page and the print view of one § (follow.js).
+export const VIEW_KEYS = ["arende", "liknande", "liktyp", "andra", "tackning", "utskrift"];
 const ALL_KEYS = [...SEARCH_KEYS, ...DOC_KEYS, ...VIEW_KEYS];
 
 export function readState() {
