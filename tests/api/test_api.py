@@ -8,17 +8,15 @@ import http.client
 import itertools
 import json
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 from support.live_server import serve
+from support.paths import ROOT
 
 from api.app import create_app
 from api.params import MAX_LIMIT, MAX_QUERY
-
-ROOT = Path(__file__).resolve().parent.parent
 
 RESULT_FIELDS = {
     "chunk_id",

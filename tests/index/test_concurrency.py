@@ -17,12 +17,12 @@ import httpx
 import pytest
 from support import docgen
 from support.live_server import serve
+from support.paths import ROOT
 from support.seeds import seed_path
 
 from index.datadir import DataDir
 from search.hybrid import Searcher
 
-ROOT = Path(__file__).resolve().parent.parent
 INGEST = """
 import sys
 from pathlib import Path

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from support.paths import ROOT
 
 from api.app import MAX_BODY, create_app
 
-ROOT = Path(__file__).resolve().parent.parent
 LEAKS = ("Traceback", 'File "', "/work", str(ROOT), "site-packages", ".py", "root:")
 
 

@@ -5,7 +5,7 @@ The property everywhere: reading and parsing a file either gives a document whos
 § and chunks hold the invariants below, or raises `IngestError` with a reason; never another
 exception and never a hang. Example counts are small and the adversarial cases are sized so
 that the file runs in well under a minute on two busy cores; the batch through the worker
-process, with time limits, is in tests/test_ingest_batch.py.
+process, with time limits, is in tests/ingest/test_ingest_batch.py.
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ def test_one_megabyte_single_line(scratch):
 
 def test_five_megabyte_single_line_is_read_and_normalized(scratch):
     # The whole parse of 5 MB takes ~15 s (linear); under the worker's time limit it is
-    # skipped as timed out (tests/test_ingest_batch.py). Here: the reader and normalizer.
+    # skipped as timed out (tests/ingest/test_ingest_batch.py). Here: the reader and normalizer.
     path = write(scratch, "huge.txt", b"x" * 2_000_000 + b" \xc3\xa5 " * 1_000_000)
     raw, _ = read_file(path, IN_PROCESS)
     normalized = normalize(raw)
