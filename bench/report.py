@@ -3,10 +3,12 @@ command that reproduces each table, and short interpretations derived from the n
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from index.embedder import DEFAULT_THREADS
 
+from . import ocr
 from .fmt import kind_list, only_hint
 from .sections_index import (
     embeddings_section,
@@ -18,23 +20,35 @@ from .sections_index import (
 from .sections_quality import answer_section, api_section, compounds_section, quality_section
 from .sections_search import bm25_section, faiss_section, latency_section
 
-SECTIONS = (
-    "Targets",
-    "Ingest and indexing throughput",
-    "Embeddings",
-    "Query latency",
-    "FAISS: flat vs IVF",
-    "BM25: tantivy vs rank-bm25",
-    "Memory and disk",
-    "Retrieval quality",
-    "Compound handling",
-    "Q&A",
-    "API throughput",
-    "The synthetic corpus",
+SECTION_BUILDERS = (
+    ("Targets", targets_section),
+    ("Ingest and indexing throughput", ingest_section),
+    ("Embeddings", embeddings_section),
+    ("Query latency", latency_section),
+    ("FAISS: flat vs IVF", faiss_section),
+    ("BM25: tantivy vs rank-bm25", bm25_section),
+    ("Memory and disk", memory_section),
+    ("Retrieval quality", quality_section),
+    ("Compound handling", compounds_section),
+    ("Q&A", answer_section),
+    ("API throughput", api_section),
+    ("The synthetic corpus", synthetic_section),
+    ("OCR", ocr.section),
 )
+SECTIONS = tuple(title for title, _ in SECTION_BUILDERS)
 
 
-def render(results: dict[str, Any], opts) -> str:
+def render(results: dict[str, Any], opts, previous: str | None = None) -> str:
+    """The report; a section this run did not measure keeps its text from `previous` (the
+    report written before), with the command that measured it there."""
+    kept = _sections(previous) if previous else {}
+    bodies: dict[str, str] = {}
+    reused = False
+    for title, section in SECTION_BUILDERS:
+        body = section(results, opts)
+        if not body and not kept.get(title, "Not run").startswith("Not run"):
+            body, reused = kept[title] + "\n", True
+        bodies[title] = body
     out: list[str] = []
     w = out.append
     machine = results["machine"]
@@ -42,7 +56,12 @@ def render(results: dict[str, Any], opts) -> str:
     w("# Benchmarks\n")
     w(
         f"Measured by `namnd bench` on {results['date']}; the run took {minutes:.1f} min.  \n"
-        f"Reproduce everything: `{opts.command}`\n"
+        + (
+            f"This run: `{opts.command}`; the sections it did not run keep the figures of an "
+            "earlier run, each with the command that measured it.\n"
+            if reused
+            else f"Reproduce everything: `{opts.command}`\n"
+        )
     )
     w(
         f"Machine: {machine.get('cpu', '?')}, {machine.get('cpus', '?')} vCPUs, "
@@ -65,24 +84,19 @@ def render(results: dict[str, Any], opts) -> str:
         f"Queries: {results['queries']['n']} distinct ({kind_list(results['queries']['kinds'])}), "
         "e.g. " + "; ".join(f"“{q}”" for q in results["queries"]["examples"][:4]) + ".\n"
     )
-    for title, section in (
-        ("Targets", targets_section),
-        ("Ingest and indexing throughput", ingest_section),
-        ("Embeddings", embeddings_section),
-        ("Query latency", latency_section),
-        ("FAISS: flat vs IVF", faiss_section),
-        ("BM25: tantivy vs rank-bm25", bm25_section),
-        ("Memory and disk", memory_section),
-        ("Retrieval quality", quality_section),
-        ("Compound handling", compounds_section),
-        ("Q&A", answer_section),
-        ("API throughput", api_section),
-        ("The synthetic corpus", synthetic_section),
-    ):
+    for title, body in bodies.items():
         w(f"## {title}\n")
-        body = section(results, opts)
         w(body if body else f"Not run in this invocation ({only_hint(title)}).\n")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _sections(report: str) -> dict[str, str]:
+    """The body of each `## Title` section of a report."""
+    out = {}
+    for block in re.split(r"^## ", report, flags=re.M)[1:]:
+        title, _, body = block.partition("\n")
+        out[title.strip()] = body.strip()
+    return out
 
 
 def _load(values) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 
 from search.evaluation import load_questions
 
-from . import apiload, bm25cmp, build, corpus, latency, million, quality
+from . import apiload, bm25cmp, build, corpus, latency, million, ocr, quality
 from .measure import in_subprocess, machine
 from .options import PARTS, Options
 from .queries import bench_queries, unique_queries
@@ -32,8 +32,6 @@ from .synth import SentencePool
 EVAL_FILE = corpus.ROOT / "tests" / "data" / "eval.jsonl"
 QUERY_VECTORS = "query_vectors.npy"
 EMBED_QUERIES = 50  # single queries timed per thread setting
-
-
 
 
 def run(opts: Options, log=print) -> dict[str, Any]:
@@ -63,13 +61,19 @@ def run(opts: Options, log=print) -> dict[str, Any]:
     try:
         _corpus_parts(opts, results, work, pool, questions, texts, log)
         _synthetic_parts(opts, results, work, texts, log)
+        if opts.wants("ocr"):
+            log("ocr: the scan gallery per resolution, then a 10-page scan ingested")
+            results["ocr"] = ocr.run(work, log)
     finally:
         results["seconds"] = time.perf_counter() - started
         results["load_end"] = os.getloadavg()
         (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
         if temporary:
             shutil.rmtree(work, ignore_errors=True)
-    report = render(results, opts)
+    previous = (
+        Path(opts.out).read_text(encoding="utf-8") if opts.out and Path(opts.out).exists() else None
+    )
+    report = render(results, opts, previous)
     if opts.out:
         Path(opts.out).write_text(report, encoding="utf-8")
         log(f"wrote {opts.out}")

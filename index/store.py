@@ -44,6 +44,14 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
 
+-- Pages read by OCR, with Tesseract's mean word confidence (0-100).
+CREATE TABLE IF NOT EXISTS ocr_pages (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    page INTEGER NOT NULL,
+    konfidens REAL NOT NULL,
+    PRIMARY KEY (document_id, page)
+);
+
 CREATE TABLE IF NOT EXISTS parts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -403,6 +411,10 @@ class Store:
             ],
         )
         document_id = int(cursor.lastrowid)
+        conn.executemany(
+            "INSERT INTO ocr_pages (document_id, page, konfidens) VALUES (?, ?, ?)",
+            [(document_id, page, confidence) for page, confidence in parsed.ocr_pages.items()],
+        )
         part_ids: list[int] = []
         paragraph_ids: list[list[int]] = []
         for ordinal, part in enumerate(parsed.parts):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from swedish.hyphenation import joint
 
@@ -23,6 +23,8 @@ from .readers import RawText
 class NormalizedText:
     text: str
     page_starts: list[int] | None
+    # Pages read by OCR: 1-based page -> Tesseract's mean word confidence.
+    ocr_pages: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,7 +78,9 @@ def normalize(raw: RawText) -> NormalizedText:
     if raw.visual_lines:
         lines = _unwrap(lines)
     lines = _join_broken(lines, raw.runs_on)
-    return _assemble(lines, raw.paged)
+    normalized = _assemble(lines, raw.paged)
+    normalized.ocr_pages = {index + 1: confidence for index, confidence in (raw.ocr or {}).items()}
+    return normalized
 
 
 def clean_line(line: str) -> str:

@@ -97,6 +97,7 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
         header=header,
         parts=parts,
         chunks=chunks,
+        ocr_pages=normalized.ocr_pages,
     )
     for chunk in chunks:
         chunk.page = document.page_at(chunk.start)

@@ -53,6 +53,8 @@ class FileResult:
     paragraphs: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    # Pages read by OCR: 1-based page -> Tesseract's mean word confidence.
+    ocr_pages: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -293,6 +295,7 @@ def _store(
         parts=len(parsed.parts),
         paragraphs=sum(1 for p in parsed.parts for q in p.paragraphs if q.paragraf),
         chunks=len(chunk_ids),
+        ocr_pages=parsed.ocr_pages,
     )
     return _done(data, result, started, prepared.content_hash)
 

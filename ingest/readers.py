@@ -43,6 +43,8 @@ class RawText:
     visual_lines: bool = False
     # Per page: the text of the line whose paragraph continues on the next page, if known.
     runs_on: list[str | None] | None = None
+    # Pages read by OCR (0-based index -> Tesseract's mean word confidence, 0-100).
+    ocr: dict[int, float] | None = None
 
 
 def read_file(path: Path, limits: Limits | None = None) -> tuple[RawText, bytes]:
@@ -143,13 +145,39 @@ def _read_pdf(data: bytes, limits: Limits) -> RawText:
         raise IngestError("encrypted PDF (password required)") from None
     except PdfReadError as error:
         raise IngestError(f"damaged PDF: {error}") from None
+    ocr = _recognize(data, plain, collectors)
     if sum(len(p.strip()) for p in plain) < 20:
-        raise IngestError("no text layer (scanned PDF? run OCR first)")
+        if ocr:
+            raise IngestError("scanned PDF: OCR found no text")
+        raise IngestError("no text layer (no text and no scanned image on any page)")
     pages, runs_on = layout_pages(collectors)
     if _chars(pages) < 0.9 * _chars(plain):
         # Text the layout pass could not place (rotated, odd encodings): keep pypdf's lines.
-        return RawText(pages=plain, paged=True, fmt="pdf", visual_lines=True)
-    return RawText(pages=pages, paged=True, fmt="pdf", runs_on=runs_on)
+        return RawText(pages=plain, paged=True, fmt="pdf", visual_lines=True, ocr=ocr)
+    return RawText(pages=pages, paged=True, fmt="pdf", runs_on=runs_on, ocr=ocr)
+
+
+def _recognize(data: bytes, plain: list[str], collectors: list) -> dict[int, float] | None:
+    """OCR the pages whose text layer is unusable, in place; their confidences. A scan
+    without the OCR packages is refused with what to install; a mixed PDF is read without
+    its scanned pages then (they stay empty)."""
+    from .ocr import missing, needs_ocr, ocr_pages
+
+    scanned = [i for i, text in enumerate(plain) if needs_ocr(text)]
+    if not scanned:
+        return None
+    reason = missing()
+    if reason:
+        if len(scanned) == len(plain):
+            raise IngestError(f"scanned PDF without a text layer: {reason}")
+        return None
+    recognized = ocr_pages(data, scanned)
+    if not recognized:
+        return None  # blank pages: no image to read
+    for index, page in recognized.items():
+        plain[index] = page.text
+        collectors[index] = page.collector
+    return {index: round(page.confidence, 1) for index, page in recognized.items()}
 
 
 def _chars(pages: list[str]) -> int:

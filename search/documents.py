@@ -8,6 +8,7 @@ from typing import Any
 
 from index.store import Store
 from search.arenden import has_arenden
+from swedish.model import LOW_OCR_CONFIDENCE
 
 from .citation import unit_citations
 from .facts import paragraph_references, positions
@@ -121,7 +122,24 @@ def _document_dict(store: Store, row) -> dict[str, Any]:
         )
     ]
     out["paragrafer"] = paragraph_list(store, row["id"])
+    out["ocr_sidor"] = ocr_pages(store, row["id"])
     return out
+
+
+def ocr_pages(store: Store, document_id: int) -> list[dict[str, Any]]:
+    """The pages read by OCR ("maskinläst"), with Tesseract's confidence and whether it is
+    too low to trust the text."""
+    return [
+        {
+            "sida": r["page"],
+            "konfidens": r["konfidens"],
+            "osaker": r["konfidens"] < LOW_OCR_CONFIDENCE,
+        }
+        for r in store.query(
+            "SELECT page, konfidens FROM ocr_pages WHERE document_id = ? ORDER BY page",
+            [document_id],
+        )
+    ]
 
 
 def paragraph_list(store: Store, document_id: int) -> list[dict[str, Any]]:

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# A page read by OCR with a mean word confidence under this is unreliable. Measured on a
+# gallery page (tests/data/scans/) blurred step by step: mean confidence 94 -> 99.2 % of
+# characters right, 88 -> 98.1 %, 84 -> 97.3 %, 75 -> 92.4 %, 61 -> 81.7 %; under 80 a page
+# loses more than the 3 % that the OCR target allows.
+LOW_OCR_CONFIDENCE = 80.0
+
 
 @dataclass
 class Person:
@@ -93,6 +99,8 @@ class ParsedDocument:
     header: Header
     parts: list[Part]
     chunks: list[Chunk]
+    # Pages read by OCR: 1-based page -> Tesseract's mean word confidence (0-100).
+    ocr_pages: dict[int, float] = field(default_factory=dict)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number holding `offset`, or None for unpaged text."""

@@ -140,12 +140,13 @@ def test_batch_with_bad_files(tmp_path, data):
     assert len(by_name) == 9
     for path in [*good, windows]:
         assert by_name[path.name].status == "ingested", by_name[path.name].reason
+    scanned = by_name["skannad.pdf"]  # read by OCR (tests/ingest/test_ocr.py)
+    assert scanned.status == "ingested" and set(scanned.ocr_pages) == {1}
     expected = {
         "tom.txt": "empty file",
         "skräp.txt": "binary data, not a text file",
         "avklippt.pdf": "truncated PDF (no end-of-file marker)",
         "låst.pdf": "encrypted PDF (password required)",
-        "skannad.pdf": "no text layer (scanned PDF? run OCR first)",
     }
     for name, reason in expected.items():
         assert (by_name[name].status, by_name[name].reason) == ("skipped", reason)

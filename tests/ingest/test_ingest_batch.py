@@ -35,7 +35,7 @@ EXPECTED = {
     "garbage.txt": "binary data",
     "truncated.pdf": "truncated PDF",
     "encrypted.pdf": "encrypted PDF",
-    "scanned.pdf": "no text layer",
+    "scanned.pdf": "ingested",
     "blank.pdf": "no text layer",
     "pages.pdf": "too many pages (1500 > 1000)",
     "bomb.docx": "DOCX expands to",

@@ -188,9 +188,11 @@ def test_owner_password_only_pdf_is_readable(tmp_path, aes256):
     assert "Föredragningslistan godkänns." in text
 
 
-def test_image_only_pdf(tmp_path):
+def test_image_only_pdf_is_read_by_ocr(tmp_path):
     path = docgen.write_image_only_pdf(tmp_path / "skannad.pdf", pages=2)
-    assert reason(path) == "no text layer (scanned PDF? run OCR first)"
+    raw, _ = read_file(path)
+    assert set(raw.ocr) == {0, 1} and all(c > 80 for c in raw.ocr.values())
+    assert "Föredragningslistan godkänns." in raw.pages[0]
 
 
 def test_zip_bomb_docx_is_refused_without_inflating_it(tmp_path):

@@ -522,6 +522,7 @@ function resultCard(state, r) {
       tag(capitalize(r.dokumenttyp)),
       r.sektion ? tag(capitalize(r.sektion), "tag--quiet") : null,
       r.page ? tag(`s. ${r.page}`, "tag--quiet") : null,
+      r.maskinlast ? tag("Maskinläst text", "tag--quiet") : null,
       sourceLine(r),
       r.arende_id
         ? route(arendeUrl(state, r.arende_id), {
@@ -794,6 +795,7 @@ function documentFacts(doc) {
     ["Paragrafer", doc.paragraf_range],
     ["Ordförande", doc.ordforande],
     ["Justerare", (doc.justerare || []).join(", ")],
+    ["Maskinläst text", ocrPages(doc.ocr_sidor || [])],
   ].filter(([, value]) => value);
   const url = safeUrl(doc.source_url);
   return h(
@@ -811,6 +813,14 @@ function documentFacts(doc) {
       class: "source__original",
     }, `${capitalize(doc.dokumenttyp)} (${doc.format})`))),
   );
+}
+
+// Pages read by OCR: "s. 1 (92 %), s. 2 (64 %, osäker)"; the text there may hold misreadings.
+function ocrPages(pages) {
+  if (!pages.length) return null;
+  return pages
+    .map((p) => `s. ${p.sida} (${Math.round(p.konfidens)} %${p.osaker ? ", osäker" : ""})`)
+    .join(", ");
 }
 
 function presence(people) {
