@@ -795,7 +795,7 @@ def write_image_only_pdf(path: Path, text: str = SAMPLE_TEXT, *, pages: int = 1)
         draw = ImageDraw.Draw(img)
         y = 150
         for line in lines:
-            for chunk in _wrap(line, 80):
+            for chunk in wrap(line, 80):
                 draw.text((150, y), chunk, fill=0, font=font)
                 y += 34
             if y > 1550:
@@ -807,7 +807,7 @@ def write_image_only_pdf(path: Path, text: str = SAMPLE_TEXT, *, pages: int = 1)
     return Path(path)
 
 
-def _wrap(line: str, width: int) -> list[str]:
+def wrap(line: str, width: int) -> list[str]:
     out: list[str] = []
     current = ""
     for word in line.split():

@@ -3,7 +3,7 @@ images the way a scanner sees them (300 dpi, with skew, noise, blur, a stamp or 
 over the text) and saved as image-only PDFs, each with its truth: the text drawn, and the
 kommun, organ, meeting date and § of the page.
 
-Run `python tests/support/scans.py` to write the gallery anew; the files are committed so
+Run `cd tests && python -m support.scans` to write the gallery anew; the files are committed so
 the tests and `namnd bench --only ocr` read the same pages.
 """
 
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+
+from support.docgen import wrap
 
 FONTS = Path("/usr/share/fonts/truetype")
 GALLERY = Path(__file__).resolve().parents[1] / "data" / "scans"
@@ -49,20 +51,9 @@ def _protokoll(kommun: str, namnd: str, datum: str, written: str, items: list[tu
     ]
     for number, rubrik, dnr, body in items:
         lines += [f"§ {number}", rubrik, f"Dnr {dnr}", ""]
-        lines += _wrap(body, 72)
+        lines += wrap(body, 72)
         lines.append("")
     return lines
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    out, current = [], ""
-    for word in text.split():
-        if current and len(current) + 1 + len(word) > width:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    return [*out, current] if current else out
 
 
 def gallery() -> list[Page]:
