@@ -9,7 +9,9 @@ human-readable reason; nothing else escapes from `read_file`.
 from __future__ import annotations
 
 import codecs
+import errno
 import io
+import os
 import re
 import stat
 import zipfile
@@ -23,9 +25,27 @@ class IngestError(Exception):
     """A file cannot be ingested; `str(error)` is the reason shown to the user."""
 
 
+def _default_memory() -> int:
+    """An eighth of this machine's physical memory, between 256 MiB and 2 GiB: a batch runs
+    beside other work (search, a second ingest), and 2 GiB holds the parse of every real
+    document measured (BENCHMARKS.md, Ingest memory)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 1 << 30
+    return max(256 << 20, min(2 << 30, total // 8))
+
+
+DEFAULT_MEMORY = _default_memory()
+
+
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 100_000_000
+    # Bytes of memory the parse of one file may take in the parse worker (above its RSS before
+    # the file): a file that would need more is refused before parsing (by its size) or
+    # stopped when it gets there (ingest/worker.py).
+    max_memory: int = DEFAULT_MEMORY
     max_pages: int = 5_000
     max_unzipped_bytes: int = 200_000_000
     # Seconds to read and parse one file (in a worker process, ingest/worker.py); None
@@ -51,18 +71,13 @@ def read_file(path: Path, limits: Limits | None = None) -> tuple[RawText, bytes]
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(f"unsupported file type {suffix or '(none)'}")
-    try:
-        status = path.stat()
-    except OSError as error:
-        raise IngestError(f"cannot read file: {error.strerror}") from None
-    if not stat.S_ISREG(status.st_mode):
-        raise IngestError("not a regular file")  # a FIFO or device would block or never end
-    size = status.st_size
-    if size == 0:
-        raise IngestError("empty file")
-    if size > limits.max_bytes:
-        raise IngestError(f"file too large ({size:,} bytes > limit {limits.max_bytes:,})")
-    data = path.read_bytes()
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            raise IngestError("empty file")
+        if size > limits.max_bytes:
+            raise IngestError(f"file too large ({size:,} bytes > limit {limits.max_bytes:,})")
+        data = handle.read()
     reader = {
         ".txt": _read_text,
         ".md": _read_text,
@@ -80,6 +95,22 @@ def read_file(path: Path, limits: Limits | None = None) -> tuple[RawText, bytes]
     if not any(page.strip() for page in raw.pages):
         raise IngestError("no text found")
     return raw, data
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """`path` opened for reading if it is a regular file itself: not through a symbolic link
+    (one swapped in after the folder walk checked it), and never a FIFO or device, whose
+    read would block or never end (opened without blocking, then refused)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise IngestError("not a regular file (a symbolic link)") from None
+        raise IngestError(f"cannot read file: {error.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise IngestError("not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def decode_text(data: bytes) -> str:
