@@ -22,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.arenden import router as arenden_router
@@ -79,6 +80,28 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(status_code=413, content={"detail": self._message()})
         await response(scope, receive, send)
+
+
+class HeadAsGet:
+    """Answer HEAD on every GET route as GET would, without the body (HTTP says a server that
+    answers GET answers HEAD; FastAPI routes list only the methods they are declared with)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def _problem(parameter: str, message: str) -> HTTPException:
@@ -147,6 +170,7 @@ def create_app(
     )
     app.state.service = service
     app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(HeadAsGet)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"])
 
@@ -160,6 +184,13 @@ def create_app(
             for e in error.errors()
         ]
         return json_response(status_code=422, content={"detail": problems})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Through the masking response: a 404 may echo a personnummer from the path.
+        return json_response(
+            status_code=error.status_code, content={"detail": error.detail}, headers=error.headers
+        )
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, error: ValueError) -> JSONResponse:
