@@ -1,0 +1,205 @@
+"""Memory and time of the parse worker on adversarial files (`namnd bench --only adversarial`,
+or alone: `python -m search.bench.adversarial [--scale S] [--out BENCHMARKS.md]`).
+
+Each file goes through the real `ParseWorker` (ingest/worker.py) with the default limits, as
+`namnd ingest` parses it: the table gives its outcome (parsed, or skipped with the reason),
+the seconds it took, and how far the worker's resident memory grew above its level before
+the file (sampled every `WATCH_INTERVAL` s by the worker's own watch), next to the memory
+budget. The files are those of issue 16: a DOCX whose document.xml is 180 MB of empty
+paragraphs (0.2 MB zipped), 94 MB of `<p>x</p>` HTML, 95 MB of prose text, plus a prose text
+that fits and the bundled seeds for comparison. `--scale` shrinks the sizes (0.1: a tenth)
+for a quick run; the report names the scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ingest.readers import Limits
+from ingest.worker import WATCH_INTERVAL, ParseWorker
+
+from . import corpus
+from .measure import machine
+
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+)
+MB = 1_000_000
+
+
+def empty_paragraphs_docx(path: Path, size: int) -> None:
+    """A DOCX whose document.xml is `size` bytes of empty paragraphs (`<w:p/>`)."""
+    head = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{_W_NS}"><w:body>'
+    block = b"<w:p/>" * 100_000
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        zf.writestr("_rels/.rels", _ROOT_RELS)
+        with zf.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(head.encode())
+            for _ in range(size // len(block)):
+                part.write(block)
+            part.write(b"</w:body></w:document>")
+
+
+def tiny_paragraphs_html(path: Path, size: int) -> None:
+    """`size` bytes of `<p>x</p>`."""
+    with path.open("wb") as out:
+        out.write(b"<html><body>")
+        block = b"<p>x</p>" * 100_000
+        for _ in range(size // len(block)):
+            out.write(block)
+        out.write(b"</body></html>")
+
+
+def prose_text(path: Path, size: int) -> None:
+    """`size` bytes of running Swedish prose: the seed protokoll's sentences without their §
+    and headings, repeated."""
+    sentences = [
+        line.strip()
+        for seed in corpus.seed_files()
+        for line in seed.read_text(encoding="utf-8").splitlines()
+        if len(line.strip()) > 60 and not line.lstrip().startswith(("§", "#", "|"))
+    ]
+    text = "\n\n".join(sentences).encode()
+    with path.open("wb") as out:
+        for _ in range(size // len(text)):
+            out.write(text + b"\n\n")
+        out.write(text[: size % len(text)])
+
+
+def files(scale: float) -> list[tuple[str, str, Callable[[Path, int], None] | None, int]]:
+    """(label, file name, writer or None for a seed, size in bytes)."""
+    return [
+        ("DOCX, document.xml of empty paragraphs", "empty.docx", empty_paragraphs_docx, 180),
+        ("HTML of `<p>x</p>`", "tiny.html", tiny_paragraphs_html, 94),
+        ("prose text", "prose.txt", prose_text, 95),
+        ("prose text", "prose-small.txt", prose_text, 2),
+    ]
+
+
+def measure(scale: float = 1.0, log=print) -> dict[str, Any]:
+    limits = Limits()
+    worker = ParseWorker()
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="namnd-adversarial-") as tmp:
+            work = [
+                (label, Path(tmp) / name, write, int(mb * MB * scale))
+                for label, name, write, mb in files(scale)
+            ]
+            work += [
+                ("seed protokoll", seed, None, seed.stat().st_size)
+                for seed in corpus.seed_files()[:2]
+            ]
+            for label, path, write, size in work:
+                if write is not None:
+                    write(path, size)
+                worker.prepare(corpus.seed_files()[0], None, limits)  # warm, so spaCy is loaded
+                started = time.perf_counter()
+                try:
+                    prepared = worker.prepare(path, None, limits)
+                    outcome = f"parsed: {len(prepared.parsed.chunks):,} chunks"
+                except Exception as error:  # IngestError: the reason it is skipped
+                    outcome = f"skipped: {error}"
+                seconds = time.perf_counter() - started
+                rows.append(
+                    {
+                        "file": label,
+                        "name": path.name,
+                        "input_mb": path.stat().st_size / MB,
+                        "content_mb": size / MB,
+                        "outcome": outcome,
+                        "seconds": seconds,
+                        "peak_growth_mb": worker.peak_growth / MB,
+                    }
+                )
+                log(f"{path.name}: {outcome} in {seconds:.1f} s, +{worker.peak_growth / MB:.0f} MB")
+    finally:
+        worker.close()
+    return {
+        "scale": scale,
+        "budget_mb": limits.max_memory / MB,
+        "max_seconds": limits.max_seconds,
+        "watch_interval": WATCH_INTERVAL,
+        "rows": rows,
+        "machine": machine(),
+    }
+
+
+def render(result: dict[str, Any], command: str) -> str:
+    lines = [
+        "## Ingest of adversarial files",
+        "",
+        f"`{command}` ({result['machine'].get('cpu', '')}). Each file through the parse "
+        f"worker with the default limits: memory budget {result['budget_mb']:,.0f} MB "
+        f"(an eighth of this machine's memory, at most 2 GiB), time limit "
+        f"{result['max_seconds']:g} s. Memory is how far the worker's RSS grew above its "
+        f"level before the file, sampled every {result['watch_interval'] * 1000:.0f} ms.",
+        "",
+        "| file | size (MB) | outcome | seconds | peak RSS growth (MB) | within budget |",
+        "|---|---:|---|---:|---:|---|",
+    ]
+    for row in result["rows"]:
+        size = row["content_mb"] if row["name"].endswith(".docx") else row["input_mb"]
+        within = "yes" if row["peak_growth_mb"] <= result["budget_mb"] else "NO"
+        lines.append(
+            f"| {row['file']} | {size:,.1f} | {row['outcome']} | {row['seconds']:.1f} | "
+            f"{row['peak_growth_mb']:,.0f} | {within} |"
+        )
+    lines.append("")
+    lines.append(
+        "DOCX size is that of document.xml unzipped; the files are made by "
+        "`search/bench/adversarial.py`."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def write_section(out: Path, section: str) -> None:
+    """Put `section` into `out` in place of the section of the same heading (or at the end)."""
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    heading = section.splitlines()[0]
+    if heading in text:
+        start = text.index(heading)
+        rest = text.find("\n## ", start + len(heading))
+        text = text[:start] + section + (text[rest + 1 :] if rest != -1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    out.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m search.bench.adversarial")
+    parser.add_argument("--scale", type=float, default=1.0, help="size factor (0.1: a tenth)")
+    parser.add_argument("--out", type=Path, help="write the table into this Markdown file")
+    args = parser.parse_args(argv)
+    result = measure(args.scale, log=lambda m: print(f"[adversarial] {m}", flush=True))
+    command = "python -m search.bench.adversarial" + (
+        f" --scale {args.scale:g}" if args.scale != 1.0 else ""
+    )
+    section = render(result, command)
+    print(section)
+    if args.out:
+        write_section(args.out, section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
