@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -161,12 +162,18 @@ def create_app(
         yield
         service.close()
 
-    app = FastAPI(
+    # /docs loads Swagger UI from the fastapi-offline package, not from a CDN: it works on an
+    # offline server and tells no third party who reads it. Swagger's validator badge would
+    # fetch from Swagger's host, and ReDoc its logo from Redocly's: the one is off, the other
+    # page is not served.
+    app = FastAPIOffline(
         title="Nämndsök",
+        redoc_url=None,
         description="Sök och frågor med källhänvisningar i kommunala nämndhandlingar.",
         version="0.1.0",
         lifespan=lifespan,
         default_response_class=json_response,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.service = service
     app.add_middleware(BodyLimit, limit=MAX_BODY)
