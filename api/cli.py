@@ -281,7 +281,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(_shown(args, f"  (no such file: {path})"))
     if not args.no_embed:
         _embed(data, args.quiet)
-    return 1 if summary.skipped and not (totals["ingested"] + totals["replaced"]) else 0
+    # 1 when documents failed and none was stored; entries a folder walk passed over (a
+    # manifest.csv beside the documents) are listed but fail nothing.
+    return 1 if summary.failed and not (totals["ingested"] + totals["replaced"]) else 0
 
 
 def _embed(data, quiet: bool) -> None:

@@ -55,6 +55,9 @@ class FileResult:
     chunks: int = 0
     seconds: float = 0.0
     note: str | None = None  # e.g. a file name that is not UTF-8, stored escaped
+    # Skipped by the folder walk without being read (a link out of the folder, a .csv): not a
+    # document that failed.
+    passed_over: bool = False
 
 
 @dataclass
@@ -68,6 +71,11 @@ class Summary:
     @property
     def skipped(self) -> list[FileResult]:
         return [r for r in self.results if r.status == "skipped"]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files named or read as documents that could not be ingested."""
+        return [r for r in self.skipped if not r.passed_over]
 
     def totals(self) -> dict[str, int]:
         stored = [r for r in self.results if r.status in ("ingested", "replaced")]
@@ -107,7 +115,9 @@ def ingest_paths(
     for entry in bar:
         bar.set_postfix_str(Path(entry.source).name[:40])
         if entry.target is None:
-            summary.results.append(_skip(data, entry.source, entry.skip or "", time.perf_counter()))
+            result = _skip(data, entry.source, entry.skip or "", time.perf_counter())
+            result.passed_over = not entry.named
+            summary.results.append(result)
             continue
         header = backup.read_header(entry.target)
         if header is not None:

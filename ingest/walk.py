@@ -20,6 +20,7 @@ so in a note.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
@@ -39,6 +40,7 @@ class Entry:
     target: Path | None = None  # the regular file to read; None when skipped
     skip: str | None = None  # why it is not read
     note: str | None = None  # something the user should know about a file that is read
+    named: bool = False  # named on the command line (not met in a folder walk)
 
 
 def display_path(path: Path | str) -> str:
@@ -138,7 +140,8 @@ def collect_files(paths: Iterable[Path]) -> list[Entry]:
             _walk(path, roots, out)
         else:
             own_folder = [Path(os.path.realpath(path.parent))]
-            out.append(_entry(path, roots + own_folder, in_walk=False))
+            entry = _entry(path, roots + own_folder, in_walk=False)
+            out.append(dataclasses.replace(entry, named=True))
     seen: set[Path] = set()
     unique = []
     for entry in out:

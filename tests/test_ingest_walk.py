@@ -186,3 +186,19 @@ def test_a_file_swapped_for_a_link_after_the_walk_is_not_read(walked):
         )
     finally:
         data.close()
+
+
+def test_entries_passed_over_by_a_walk_fail_nothing(tmp_path, capsys):
+    """`make run` ingests corpus/ with its manifest.csv beside the documents, again and again."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(seed_path("000"), folder / "p.txt")
+    (folder / "manifest.csv").write_text("file,kommun\n")
+    args = ["ingest", str(folder), "--no-embed", "--quiet", "--data-dir", str(tmp_path / "d")]
+    assert main(args) == 0
+    assert main(args) == 0  # unchanged, and the .csv listed as skipped
+    out = capsys.readouterr().out
+    assert f"skipped {folder / 'manifest.csv'}: unsupported file type .csv" in out
+    assert "0 new, 0 replaced, 1 unchanged, 1 skipped" in out
+    # Named directly, an unsupported file is a failure.
+    assert main(["ingest", str(folder / "manifest.csv"), "--data-dir", str(tmp_path / "d")]) == 1

@@ -42,7 +42,8 @@ _ROOT_RELS = (
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
 )
-MB = 1_000_000
+MB = 1_000_000  # file sizes, as the issue gives them
+MIB = 1 << 20  # memory, as the budget (`--memory MB`) counts it
 
 
 def empty_paragraphs_docx(path: Path, size: int) -> None:
@@ -85,14 +86,13 @@ def prose_text(path: Path, size: int) -> None:
         out.write(text[: size % len(text)])
 
 
-def files(scale: float) -> list[tuple[str, str, Callable[[Path, int], None] | None, int]]:
-    """(label, file name, writer or None for a seed, size in bytes)."""
-    return [
-        ("DOCX, document.xml of empty paragraphs", "empty.docx", empty_paragraphs_docx, 180),
-        ("HTML of `<p>x</p>`", "tiny.html", tiny_paragraphs_html, 94),
-        ("prose text", "prose.txt", prose_text, 95),
-        ("prose text", "prose-small.txt", prose_text, 2),
-    ]
+# (label, file name, writer, size in MB): the issue's three files and a prose text that fits.
+FILES: list[tuple[str, str, Callable[[Path, int], None], int]] = [
+    ("DOCX, document.xml of empty paragraphs", "empty.docx", empty_paragraphs_docx, 180),
+    ("HTML of `<p>x</p>`", "tiny.html", tiny_paragraphs_html, 94),
+    ("prose text", "prose.txt", prose_text, 95),
+    ("prose text", "prose-small.txt", prose_text, 2),
+]
 
 
 def measure(scale: float = 1.0, log=print) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def measure(scale: float = 1.0, log=print) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="namnd-adversarial-") as tmp:
             work = [
                 (label, Path(tmp) / name, write, int(mb * MB * scale))
-                for label, name, write, mb in files(scale)
+                for label, name, write, mb in FILES
             ]
             work += [
                 ("seed protokoll", seed, None, seed.stat().st_size)
@@ -128,15 +128,17 @@ def measure(scale: float = 1.0, log=print) -> dict[str, Any]:
                         "content_mb": size / MB,
                         "outcome": outcome,
                         "seconds": seconds,
-                        "peak_growth_mb": worker.peak_growth / MB,
+                        "peak_growth_mb": worker.peak_growth / MIB,
                     }
                 )
-                log(f"{path.name}: {outcome} in {seconds:.1f} s, +{worker.peak_growth / MB:.0f} MB")
+                log(
+                    f"{path.name}: {outcome} in {seconds:.1f} s, +{worker.peak_growth / MIB:.0f} MB"
+                )
     finally:
         worker.close()
     return {
         "scale": scale,
-        "budget_mb": limits.max_memory / MB,
+        "budget_mb": limits.max_memory / MIB,
         "max_seconds": limits.max_seconds,
         "watch_interval": WATCH_INTERVAL,
         "rows": rows,
@@ -144,10 +146,12 @@ def measure(scale: float = 1.0, log=print) -> dict[str, Any]:
     }
 
 
-def render(result: dict[str, Any], command: str) -> str:
+TITLE = "Ingest of adversarial files"
+
+
+def render_body(result: dict[str, Any], command: str) -> str:
+    """The section's text under its heading: how it was measured, and the table."""
     lines = [
-        "## Ingest of adversarial files",
-        "",
         f"`{command}` ({result['machine'].get('cpu', '')}). Each file through the parse "
         f"worker with the default limits: memory budget {result['budget_mb']:,.0f} MB "
         f"(an eighth of this machine's memory, at most 2 GiB), time limit "
@@ -161,13 +165,15 @@ def render(result: dict[str, Any], command: str) -> str:
         size = row["content_mb"] if row["name"].endswith(".docx") else row["input_mb"]
         within = "yes" if row["peak_growth_mb"] <= result["budget_mb"] else "NO"
         lines.append(
-            f"| {row['file']} | {size:,.1f} | {row['outcome']} | {row['seconds']:.1f} | "
+            f"| {row['file']} | {size:,.2f} | {row['outcome']} | {row['seconds']:.1f} | "
             f"{row['peak_growth_mb']:,.0f} | {within} |"
         )
     lines.append("")
     lines.append(
-        "DOCX size is that of document.xml unzipped; the files are made by "
-        "`search/bench/adversarial.py`."
+        "Sizes in 10^6 bytes; a DOCX's is that of document.xml unzipped (the file itself is "
+        "0.2 MB). Memory in MB of 2^20 bytes, as `--memory` counts it. The files are made by "
+        "`search/bench/adversarial.py`. The calling process receives only the parsed result "
+        "(a refused file: its reason), so its memory no longer grows with the input."
     )
     return "\n".join(lines) + "\n"
 
@@ -194,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m search.bench.adversarial" + (
         f" --scale {args.scale:g}" if args.scale != 1.0 else ""
     )
-    section = render(result, command)
+    section = f"## {TITLE}\n\n" + render_body(result, command)
     print(section)
     if args.out:
         write_section(args.out, section)

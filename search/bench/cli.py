@@ -6,7 +6,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api")
+PARTS = (
+    "ingest",
+    "embed",
+    "bm25",
+    "dense",
+    "hybrid",
+    "quality",
+    "answer",
+    "api",
+    "adversarial",
+)
 DEFAULTS = {
     "sizes": "10000,100000",
     "queries": 200,

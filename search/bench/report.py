@@ -7,6 +7,7 @@ from typing import Any
 
 from index.embedder import DEFAULT_THREADS
 
+from . import adversarial
 from .fmt import kind_list, only_hint
 from .sections_index import (
     embeddings_section,
@@ -78,11 +79,17 @@ def render(results: dict[str, Any], opts) -> str:
         ("Q&A", answer_section),
         ("API throughput", api_section),
         ("The synthetic corpus", synthetic_section),
+        (adversarial.TITLE, adversarial_section),
     ):
         w(f"## {title}\n")
         body = section(results, opts)
         w(body if body else f"Not run in this invocation ({only_hint(title)}).\n")
     return "\n".join(out).rstrip() + "\n"
+
+
+def adversarial_section(results: dict[str, Any], opts) -> str:
+    found = results.get("adversarial")
+    return adversarial.render_body(found, opts.command) if found else ""
 
 
 def _load(values) -> str:

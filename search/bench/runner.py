@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..evaluation import load_questions
-from . import apiload, bm25cmp, build, corpus, latency, million, quality
+from . import adversarial, apiload, bm25cmp, build, corpus, latency, million, quality
 from .cli import DEFAULTS, PARTS
 from .measure import in_subprocess, machine
 from .queries import bench_queries, unique_queries
@@ -83,6 +83,9 @@ def run(opts: Options, log=print) -> dict[str, Any]:
     try:
         _corpus_parts(opts, results, work, pool, questions, texts, log)
         _synthetic_parts(opts, results, work, texts, log)
+        if opts.wants("adversarial"):
+            log("adversarial files through the parse worker")
+            results["adversarial"] = adversarial.measure(log=log)
     finally:
         results["seconds"] = time.perf_counter() - started
         results["load_end"] = os.getloadavg()
