@@ -263,7 +263,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     limits = Limits(max_memory=args.memory << 20) if args.memory else Limits()
     data = _open(args)
     summary = ingest_paths(
-        data, args.paths, manifest=manifest, limits=limits, progress=not args.quiet
+        data,
+        args.paths,
+        manifest=manifest,
+        limits=limits,
+        progress=not args.quiet,
+        shown=lambda name: _shown(args, name),
     )
     totals = summary.totals()
     print(

@@ -14,7 +14,7 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,10 @@ def ingest_paths(
     manifest: Manifest | None = None,
     limits: Limits | None = None,
     progress: bool = True,
+    shown: Callable[[str], str] = str,
 ) -> Summary:
+    """Ingest the files of `paths` (ingest/walk.py); `shown` is applied to the file names the
+    progress bar prints (the command masks personnummer in them)."""
     limits = limits or Limits()
     files = collect_files(paths)
     summary = Summary()
@@ -113,7 +116,7 @@ def ingest_paths(
     worker = shared_worker() if limits.max_seconds else None
     bar = tqdm(files, unit="file", desc="ingest", disable=not progress)
     for entry in bar:
-        bar.set_postfix_str(Path(entry.source).name[:40])
+        bar.set_postfix_str(shown(Path(entry.source).name)[:40])
         if entry.target is None:
             result = _skip(data, entry.source, entry.skip or "", time.perf_counter())
             result.passed_over = not entry.named

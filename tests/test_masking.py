@@ -643,3 +643,14 @@ def test_ingest_and_check_list_skipped_names_masked(forms_path, capsys):
     assert "121212-1212" not in capsys.readouterr().out
     main(["check", "--no-mask", "--data-dir", data])
     assert "121212-1212.txt: empty file" in capsys.readouterr().out
+
+
+def test_the_ingest_progress_bar_shows_file_names_masked(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "beslut 850709-9805.txt").write_text(FORMS_PROTOKOLL, encoding="utf-8")
+    args = ["ingest", str(folder), "--no-embed", "--data-dir", str(tmp_path / "data")]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "beslut XXXXXX-XXXX" in captured.err  # the progress bar's file name
+    assert "850709-9805" not in captured.err + captured.out
