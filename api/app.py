@@ -20,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.arenden import router as arenden_router
@@ -83,6 +85,28 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class HeadAsGet:
+    """Answer HEAD on every GET route as GET would, without the body (HTTP says a server that
+    answers GET answers HEAD; FastAPI routes list only the methods they are declared with)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def create_app(
     data_dir: Path, *, cors_origins: list[str] | None = None, mask: bool = True
 ) -> FastAPI:
@@ -97,15 +121,22 @@ def create_app(
         yield
         service.close()
 
-    app = FastAPI(
+    # /docs loads Swagger UI from the fastapi-offline package, not from a CDN: it works on an
+    # offline server and tells no third party who reads it. Swagger's validator badge would
+    # fetch from Swagger's host, and ReDoc its logo from Redocly's: the one is off, the other
+    # page is not served.
+    app = FastAPIOffline(
         title="Nämndsök",
+        redoc_url=None,
         description="Sök och frågor med källhänvisningar i kommunala nämndhandlingar.",
         version="0.1.0",
         lifespan=lifespan,
         default_response_class=json_response,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.service = service
     app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(HeadAsGet)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"])
 
@@ -124,6 +155,12 @@ def create_app(
     async def filter_error(request: Request, error: FilterError) -> JSONResponse:
         problems = [{"parameter": error.param, "message": str(error)}]
         return json_response(status_code=422, content={"detail": problems})
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Through the masking response: a 404 may echo a personnummer from the path.
+        return json_response(
+            status_code=error.status_code, content={"detail": error.detail}, headers=error.headers
+        )
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, error: ValueError) -> JSONResponse:

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from index.embedder import DEFAULT_THREADS
+from ingest.readers import DEFAULT_MEMORY
 
 DEFAULT_DATA_DIR = "namnd-data"
+DEFAULT_MEMORY_MB = DEFAULT_MEMORY >> 20
 
 
 def _data_dir_default() -> str:
@@ -91,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(embedded, the default) or a local Milvus server (milvus)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--memory",
+        type=int,
+        metavar="MB",
+        help="memory budget for parsing one file; a file that needs more is stopped and "
+        f"skipped (default: an eighth of this machine's memory, {DEFAULT_MEMORY_MB} MB here, "
+        "at most 2048)",
+    )
+    _masking(p)
     _threads(p)
     _common(p)
 
@@ -170,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="verify the store and both indexes agree (exit 1 if not)")
     p.add_argument("--repair", action="store_true", help="re-sync the indexes from the store")
     p.add_argument("--json", action="store_true", help="the report as JSON")
+    _masking(p)
     _common(p)
 
     p = sub.add_parser("export", help="write documents, §, chunks and vectors as JSON Lines")
@@ -242,11 +254,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except (ValueError, FileNotFoundError) as error:
+        from api.masking import mask_text
         from index.filters import FilterError
 
         where = f"--{error.param}: " if isinstance(error, FilterError) else ""
-        print(f"namnd: error: {where}{error}", file=sys.stderr)
+        print(f"namnd: error: {where}{mask_text(str(error))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`namnd search … | head`): stop quietly, as a shell tool does.
+        # Python would report the pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE
 
 
 def _open(args: argparse.Namespace, readonly: bool = False):
@@ -263,11 +281,23 @@ def _open(args: argparse.Namespace, readonly: bool = False):
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.manifest import Manifest
     from ingest.pipeline import ingest_paths
+    from ingest.readers import Limits
+    from ingest.walk import display_path
 
     manifest = Manifest(args.manifest) if args.manifest else None
-    missing = [str(p) for p in args.paths if not p.exists()]
+    missing = [display_path(p) for p in args.paths if not p.exists()]
+    if args.memory is not None and args.memory < 64:
+        raise ValueError("--memory must be at least 64 (MB)")
+    limits = Limits(max_memory=args.memory << 20) if args.memory else Limits()
     data = _open(args)
-    summary = ingest_paths(data, args.paths, manifest=manifest, progress=not args.quiet)
+    summary = ingest_paths(
+        data,
+        args.paths,
+        manifest=manifest,
+        limits=limits,
+        progress=not args.quiet,
+        shown=lambda name: _shown(args, name),
+    )
     totals = summary.totals()
     print(
         f"Ingested {totals['files']} file(s) in {summary.seconds:.1f} s: "
@@ -275,16 +305,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"{totals['unchanged']} unchanged, {totals['skipped']} skipped"
     )
     print(f"  parts {totals['parts']} · § {totals['paragraphs']} · chunks {totals['chunks']}")
+    for result in summary.results:
+        if result.note:
+            print(_shown(args, f"  note {result.source}: {result.note}"))
     for result in summary.skipped:
-        print(f"  skipped {result.source}: {result.reason}")
+        print(_shown(args, f"  skipped {result.source}: {result.reason}"))
     for result in summary.results:
         if result.ocr_pages:
             print(f"  maskinläst (OCR) {result.source}: {_ocr_pages(result.ocr_pages)}")
     for path in missing:
-        print(f"  (no such file: {path})")
+        print(_shown(args, f"  (no such file: {path})"))
     if not args.no_embed:
         _embed(data, args.quiet)
-    return 1 if summary.skipped and not (totals["ingested"] + totals["replaced"]) else 0
+    # 1 when documents failed and none was stored; entries a folder walk passed over (a
+    # manifest.csv beside the documents) are listed but fail nothing.
+    return 1 if summary.failed and not (totals["ingested"] + totals["replaced"]) else 0
 
 
 def _ocr_pages(pages: dict[int, float]) -> str:
@@ -450,25 +485,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = check(data)
     report.repaired = repaired
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(_shown(args, report.as_dict()), ensure_ascii=False, indent=2))
         return 0 if report.ok else 1
+
+    def say(line: str) -> None:
+        print(_shown(args, line))
+
     counts = report.counts
-    print(
+    say(
         f"{data.path}: {counts['documents']} documents, {counts['paragraphs']} §/parts, "
         f"{counts['chunks']} chunks; BM25 {counts['bm25']}, vectors {counts.get('vectors', 0)} "
         f"({counts['embedded']} chunks embedded)"
     )
     states = ", ".join(f"{n} {status}" for status, n in sorted(report.ingest_log.items()))
-    print(f"ingest log, last state per file: {states or 'empty'}")
+    say(f"ingest log, last state per file: {states or 'empty'}")
     if any(repaired.values()):
-        print("repaired: " + ", ".join(f"{k} {v}" for k, v in repaired.items() if v))
+        say("repaired: " + ", ".join(f"{k} {v}" for k, v in repaired.items() if v))
     for finding in report.notes:
-        print(f"note: {finding.message}: {finding.count} (e.g. {finding.sample[:3]})")
+        say(f"note: {finding.message}: {finding.count} (e.g. {finding.sample[:3]})")
     for finding in report.problems:
         fix = " [namnd check --repair fixes this]" if finding.repairable else ""
-        print(f"PROBLEM {finding.code}: {finding.message}: {finding.count}{fix}")
-        print(f"  e.g. {', '.join(map(str, finding.sample))}")
-    print("consistent" if report.ok else f"NOT consistent: {len(report.problems)} problem(s)")
+        say(f"PROBLEM {finding.code}: {finding.message}: {finding.count}{fix}")
+        say(f"  e.g. {', '.join(map(str, finding.sample))}")
+    say("consistent" if report.ok else f"NOT consistent: {len(report.problems)} problem(s)")
     return 0 if report.ok else 1
 
 

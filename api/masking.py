@@ -7,7 +7,9 @@ only output is masked: the JSON API, the `namnd` command's output, and log recor
 What counts as a personnummer here:
 
 - the forms YYMMDD-NNNN, YYMMDD+NNNN (the + of a person aged 100 or more), YYMMDDNNNN,
-  YYYYMMDD-NNNN and YYYYMMDDNNNN, with the century 18, 19 or 20;
+  YYYYMMDD-NNNN and YYYYMMDDNNNN, with the century 18, 19 or 20, and the ways they are
+  written: `850709 - 9805`, `990101 5553`, `850709/9805`, `850709.9805`, `85 07 09-9805`,
+  Unicode and full-width dashes and digits, a line break after the dash (see `_SEPARATOR`);
 - not part of a longer run of digits (an OCR or account number is not cut up);
 - month 01–12 and day 01–31, or 61–91 for a samordningsnummer (day + 60);
 - a valid Luhn check digit over the 10-digit form YYMMDDNNNN.
@@ -28,12 +30,32 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
-PERSONNUMMER = re.compile(r"(?<!\d)(?:18|19|20)?(\d{2})(\d{2})(\d{2})(-|\+|%2[Bb])?(\d{4})(?!\d)")
+# The written forms protokoll and PDF text produce: a separator of ASCII, Unicode or
+# full-width dashes (soft hyphen, non-breaking hyphen, en dash, minus sign), "+", "/" or ".",
+# with spaces around it or a line break after it (PDF lines wrap at the hyphen), or a space
+# alone; the date with single spaces between its pairs (`85 07 09-9805`); digits of any
+# script (full-width `８５０７０９`). URL-encoded separators let a query string in an access
+# log be masked as well.
+_SPACE = r"(?:[ \t\u00a0\u2007\u202f\u3000]|%20)"
+_DASH = (
+    r"(?:[-+/.\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0b\uff0d\uff0e\uff0f]"
+    r"|%2[BbDdFf]|%E2%80%9[0-5]|%E2%88%92|%C2%AD|%EF%BC%8D)"
+)
+_BREAK = rf"(?:{_SPACE}*\r?\n{_SPACE}*)?"
+_SEPARATOR = rf"{_SPACE}*{_BREAK}{_DASH}\u00ad?{_SPACE}*{_BREAK}|{_SPACE}{{1,2}}"
+_PAIR_SPACE = r"(?:[ \u00a0\u202f]|%20)?"
+_TAIL = (
+    rf"(?P<year>\d\d){_PAIR_SPACE}(?P<month>\d\d){_PAIR_SPACE}"
+    rf"(?P<day>\d\d)(?P<sep>{_SEPARATOR})?(?P<number>\d{{4}})(?!\d)"
+)
+PERSONNUMMER = re.compile(rf"(?<!\d)(?P<century>\d\d)?{_TAIL}")
+_DIGIT_GROUPS = ("century", "year", "month", "day", "number")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -46,20 +68,37 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def _is_personnummer(match: re.Match[str]) -> bool:
-    year, month, day, _, number = match.groups()
+    century, year, month, day, number = match.group(*_DIGIT_GROUPS)
     return (
-        1 <= int(month) <= 12
+        (not century or int(century) in (18, 19, 20))
+        and 1 <= int(month) <= 12
         and (1 <= int(day) <= 31 or 61 <= int(day) <= 91)
         and _luhn_ok(year + month + day + number)
     )
 
 
-def _masked(match: re.Match[str]) -> str:
-    if not _is_personnummer(match):
-        return match[0]
-    if match[4] is None:
-        return "X" * len(match[0])
-    return "X" * (match.start(4) - match.start()) + match[4] + "XXXX"
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """The personnummer in `text`. A candidate that fails the checks does not hide one that
+    starts inside it (`år 2023 850709-9805`: `2023 850709` is read first, as year 20, month
+    23); a longer run of digits is still never cut."""
+    position = 0
+    while found := PERSONNUMMER.search(text, position):
+        if _is_personnummer(found):
+            yield found
+            position = found.end()
+        else:
+            position = found.start() + 1
+
+
+def _masked(text: str, match: re.Match[str]) -> str:
+    """The match with every digit of the number as "X"; separators and spaces stay, so the
+    length and every offset after it stay the same."""
+    out = list(match[0])
+    for group in _DIGIT_GROUPS:
+        if match[group]:
+            start, end = match.span(group)
+            out[start - match.start() : end - match.start()] = "X" * (end - start)
+    return "".join(out)
 
 
 # Why a search or question holding a personnummer is refused while output is masked: its
@@ -80,12 +119,17 @@ def refuse_personnummer(q: str, mask: bool) -> None:
 
 def find_personnummer(text: str) -> list[tuple[int, int]]:
     """Spans of the personnummer and samordningsnummer in `text`."""
-    return [m.span() for m in PERSONNUMMER.finditer(text) if _is_personnummer(m)]
+    return [m.span() for m in _matches(text)]
 
 
 def mask_text(text: str) -> str:
     """`text` with every personnummer masked, at the same length."""
-    return PERSONNUMMER.sub(_masked, text)
+    out, position = [], 0
+    for match in _matches(text):
+        out += [text[position : match.start()], _masked(text, match)]
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)
 
 
 def mask_data(value: Any) -> Any:

@@ -24,6 +24,7 @@ def only_hint(title: str) -> str:
         "Compound handling": "--only quality",
         "Q&A": "--only answer",
         "API throughput": "--only api",
+        "Ingest of adversarial files": "--only adversarial",
         "The synthetic corpus": "--only ingest",
         "OCR": "--only ocr",
     }

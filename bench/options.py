@@ -6,7 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api", "ocr")
+PARTS = (
+    "ingest",
+    "embed",
+    "bm25",
+    "dense",
+    "hybrid",
+    "quality",
+    "answer",
+    "api",
+    "ocr",
+    "adversarial",
+)
 DEFAULTS = {
     "sizes": "10000,100000",
     "queries": 200,

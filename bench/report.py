@@ -8,7 +8,7 @@ from typing import Any
 
 from index.embedder import DEFAULT_THREADS
 
-from . import ocr
+from . import adversarial, ocr
 from .fmt import kind_list, only_hint
 from .sections_index import (
     embeddings_section,
@@ -34,6 +34,7 @@ SECTION_BUILDERS = (
     ("API throughput", api_section),
     ("The synthetic corpus", synthetic_section),
     ("OCR", ocr.section),
+    (adversarial.TITLE, adversarial.section),
 )
 SECTIONS = tuple(title for title, _ in SECTION_BUILDERS)
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from search.evaluation import load_questions
 
-from . import apiload, bm25cmp, build, corpus, latency, million, ocr, quality
+from . import adversarial, apiload, bm25cmp, build, corpus, latency, million, ocr, quality
 from .measure import in_subprocess, machine
 from .options import PARTS, Options
 from .queries import bench_queries, unique_queries
@@ -64,6 +64,9 @@ def run(opts: Options, log=print) -> dict[str, Any]:
         if opts.wants("ocr"):
             log("ocr: the scan gallery per resolution, then a 10-page scan ingested")
             results["ocr"] = ocr.run(work, log)
+        if opts.wants("adversarial"):
+            log("adversarial files through the parse worker")
+            results["adversarial"] = adversarial.measure(log=log)
     finally:
         results["seconds"] = time.perf_counter() - started
         results["load_end"] = os.getloadavg()

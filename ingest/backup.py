@@ -25,7 +25,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from index.datadir import DataDir
 from index.store import now
@@ -49,7 +49,7 @@ def export(data: DataDir, path: Path) -> dict[str, int]:
     store = data.store
     counts = {"documents": 0, "chunks": 0, "vectors": 0}
     tmp = path.with_name(path.name + ".tmp")
-    with store.snapshot(), tmp.open("w", encoding="utf-8") as out:
+    with store.snapshot(), _private(tmp) as out:
         model = store.get_meta("embedder_name")
         ids = [r[0] for r in store.query("SELECT id FROM documents ORDER BY id")]
         header = {
@@ -77,6 +77,15 @@ def export(data: DataDir, path: Path) -> dict[str, int]:
         os.fsync(out.fileno())
     tmp.replace(path)
     return counts
+
+
+def _private(path: Path) -> TextIO:
+    """`path` opened for writing, readable by its owner only (0600): an export holds the
+    documents unmasked, personnummer included. Set on the open file, so no other user can
+    open it in between, whatever the umask or a leftover file's mode."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def _record(conn: sqlite3.Connection, document_id: int, model: str | None) -> dict[str, Any]:

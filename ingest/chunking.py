@@ -74,13 +74,16 @@ def _pack(text: str, start: int, end: int, max_words: int) -> list[tuple[int, in
             pieces.extend(_split(text, block, max_words))
     out: list[tuple[int, int]] = []
     current: list[_Block] = []
+    # The words and whether all are headings, kept as `current` grows: summing it again for
+    # every piece was quadratic in a long run of short lines (594k lines of "x": hours).
+    size, only_headings = 0, True
     for piece in pieces:
-        size = sum(p.words for p in current)
-        only_headings = all(p.heading for p in current)
         if current and size + piece.words > max_words and not only_headings:
             out.append((current[0].start, current[-1].end))
-            current = []
+            current, size, only_headings = [], 0, True
         current.append(piece)
+        size += piece.words
+        only_headings = only_headings and piece.heading
     if current:
         if out and all(p.heading for p in current):
             # A trailing run of short lines (a signature, "Utredare") joins the chunk before.

@@ -11,9 +11,10 @@ slow embedding step has run.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ from .dedup import is_duplicate
 from .manifest import Manifest
 from .parse import PARSER_VERSION, Hints
 from .prepare import Prepared, prepare
-from .readers import SUPPORTED_SUFFIXES, IngestError, Limits
+from .readers import IngestError, Limits, open_regular
+from .walk import Entry, collect_files
 from .worker import ParseWorker, shared_worker
 
 __all__ = [
@@ -55,6 +57,10 @@ class FileResult:
     seconds: float = 0.0
     # Pages read by OCR: 1-based page -> Tesseract's mean word confidence.
     ocr_pages: dict[int, float] = field(default_factory=dict)
+    note: str | None = None  # e.g. a file name that is not UTF-8, stored escaped
+    # Skipped by the folder walk without being read (a link out of the folder, a .csv): not a
+    # document that failed.
+    passed_over: bool = False
 
 
 @dataclass
@@ -68,6 +74,11 @@ class Summary:
     @property
     def skipped(self) -> list[FileResult]:
         return [r for r in self.results if r.status == "skipped"]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files named or read as documents that could not be ingested."""
+        return [r for r in self.skipped if not r.passed_over]
 
     def totals(self) -> dict[str, int]:
         stored = [r for r in self.results if r.status in ("ingested", "replaced")]
@@ -83,25 +94,6 @@ class Summary:
         }
 
 
-def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Files named directly, plus supported files found under directories (sorted)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file()
-                    and p.suffix.lower() in SUPPORTED_SUFFIXES
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                )
-            )
-        else:
-            files.append(path)
-    return list(dict.fromkeys(files))
-
-
 def ingest_paths(
     data: DataDir,
     paths: Iterable[Path],
@@ -109,7 +101,10 @@ def ingest_paths(
     manifest: Manifest | None = None,
     limits: Limits | None = None,
     progress: bool = True,
+    shown: Callable[[str], str] = str,
 ) -> Summary:
+    """Ingest the files of `paths` (ingest/walk.py); `shown` is applied to the file names the
+    progress bar prints (the command masks personnummer in them)."""
     limits = limits or Limits()
     files = collect_files(paths)
     summary = Summary()
@@ -123,14 +118,21 @@ def ingest_paths(
     # Files are parsed in a worker process under the time limit (none: in this process).
     worker = shared_worker() if limits.max_seconds else None
     bar = tqdm(files, unit="file", desc="ingest", disable=not progress)
-    for path in bar:
-        bar.set_postfix_str(path.name[:40])
-        header = backup.read_header(path)
-        if header is not None:
-            summary.results.extend(restore(data, path, header))
+    for entry in bar:
+        bar.set_postfix_str(shown(Path(entry.source).name)[:40])
+        if entry.target is None:
+            result = _skip(data, entry.source, entry.skip or "", time.perf_counter())
+            result.passed_over = not entry.named
+            summary.results.append(result)
             continue
-        hints = manifest.hints_for(path) if manifest else None
-        summary.results.append(ingest_one(data, path, hints, limits, worker))
+        header = backup.read_header(entry.target)
+        if header is not None:
+            summary.results.extend(restore(data, entry, header))
+            continue
+        hints = manifest.hints_for(entry.path) if manifest else None
+        result = ingest_one(data, entry, hints, limits, worker)
+        result.note = entry.note
+        summary.results.append(result)
     bar.close()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -138,13 +140,16 @@ def ingest_paths(
 
 def ingest_one(
     data: DataDir,
-    path: Path,
+    entry: Entry,
     hints: Hints | None,
     limits: Limits,
     worker: ParseWorker | None = None,
 ) -> FileResult:
+    """Read, parse and store one file of `collect_files` (its `target` is read, its
+    `source` stored)."""
     started = time.perf_counter()
-    source = str(path.resolve()) if path.exists() else str(path)
+    source, path = entry.source, entry.target
+    assert path is not None, "a skipped entry is not read"
     try:
         quick_hash = file_hash(path, limits.max_bytes)
     except OSError as error:
@@ -169,10 +174,11 @@ def ingest_one(
             quick_hash,
         )
     source_url = hints.source_url if hints else None
-    return _store(data, source, path.name, source_url, PARSER_VERSION, prepared, existing, started)
+    filename = Path(source).name
+    return _store(data, source, filename, source_url, PARSER_VERSION, prepared, existing, started)
 
 
-def restore(data: DataDir, path: Path, header: dict[str, Any]) -> list[FileResult]:
+def restore(data: DataDir, entry: Entry, header: dict[str, Any]) -> list[FileResult]:
     """Store the documents of an export (ingest/backup.py, `header` its first line) as they
     were parsed, with their vectors in the embedding cache when they were made by this data
     directory's embedder."""
@@ -183,10 +189,11 @@ def restore(data: DataDir, path: Path, header: dict[str, Any]) -> list[FileResul
             data.store.set_meta(conn, "embedder_name", model)
     carry = model is not None and model == header["embedder_name"]
     results = []
-    for item in backup.read_export(path, header):
+    assert entry.target is not None, "a skipped entry is not read"
+    for item in backup.read_export(entry.target, header):
         started = time.perf_counter()
         if isinstance(item, backup.BadLine):
-            results.append(_skip(data, f"{path.resolve()} line {item.line}", item.reason, started))
+            results.append(_skip(data, f"{entry.source} line {item.line}", item.reason, started))
             continue
         if carry and item.vectors:
             with data.store.transaction() as conn:
@@ -210,7 +217,7 @@ def restore(data: DataDir, path: Path, header: dict[str, Any]) -> list[FileResul
                 prepared,
                 existing,
                 started,
-                reason=f"restored from {path.name}",
+                reason=f"restored from {Path(entry.source).name}",
             )
         )
     if carry:
@@ -302,11 +309,15 @@ def _store(
 
 def file_hash(path: Path, max_bytes: int) -> str | None:
     """SHA-256 of a regular file, read in steps; None for anything else and for a file over
-    `max_bytes` (the reader refuses it without reading it)."""
-    if not path.is_file() or path.stat().st_size > max_bytes:
+    `max_bytes` (the reader refuses it, with its reason, without reading it)."""
+    try:
+        handle = open_regular(path)
+    except IngestError:
         return None
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with handle:
+        if os.fstat(handle.fileno()).st_size > max_bytes:
+            return None
+        digest = hashlib.sha256()
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()

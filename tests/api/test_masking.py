@@ -9,15 +9,20 @@ import logging
 import sys
 
 import pytest
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.app import create_app
 from api.cli import main
 from api.masking import (
+    MaskedJSONResponse,
     MaskingLogFilter,
     find_personnummer,
     mask_data,
     mask_text,
+    refuse_personnummer,
 )
 
 
@@ -430,3 +435,223 @@ def test_cli_arende_is_masked(data_path, capsys):
         outputs.append(capsys.readouterr().out)
     assert_no_personnummer("".join(outputs))
     assert "XXXXXX-XXXX" in "".join(outputs)
+
+
+# --- written forms -----------------------------------------------------------------------
+
+FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
+# One valid number per form, as protokoll and PDF text write them (issue 16). 850709-9805,
+# 990101-5553 and 121212-1212 are valid; each masked form keeps every character but digits.
+WRITTEN_FORMS = [
+    "850709 - 9805",
+    "990101 5553",
+    "19990101 5553",
+    "850709/9805",
+    "850709.9805",
+    "85 07 09-9805",
+    "850709\u20139805",  # en dash
+    "850709\u20119805",  # non-breaking hyphen
+    "850709\u22129805",  # minus sign
+    "850709\u00ad9805",  # soft hyphen
+    "850709 \u2013 9805",
+    "850709\u00a09805",  # no-break space
+    "８５０７０９－９８０５",  # full-width digits and dash
+    "１９８５０７０９－９８０５",
+    "121212-\n1212",  # a PDF line wrapped at the hyphen
+    "121212 -\n1212",
+    "19121212-\r\n1212",
+    "850709\u00ad\n9805",
+    "811228+9874",
+    "19811228 - 9874",
+    "85 07 09 9805",
+    "811228%2B9874",
+]
+
+
+def digits_masked(text: str) -> str:
+    """Every digit as "X", the separator kept (also a URL-encoded "+", %2B)."""
+    return "%2B".join(
+        "".join("X" if char.isdigit() else char for char in part) for part in text.split("%2B")
+    )
+
+
+def break_check_digit(form: str) -> str:
+    """The same written form with a wrong check digit (the last digit + 1 mod 10)."""
+    last = max(i for i, char in enumerate(form) if char.isdigit())
+    digit = (int(form[last]) + 1) % 10
+    replacement = str(digit).translate(FULL_WIDTH) if form[last] > "9" else str(digit)
+    return form[:last] + replacement + form[last + 1 :]
+
+
+@pytest.mark.parametrize("form", WRITTEN_FORMS)
+def test_written_forms_are_masked_at_the_same_length(form):
+    text = f"Sökanden ({form}) ansöker."
+    assert mask_text(text) == f"Sökanden ({digits_masked(form)}) ansöker."
+    assert find_personnummer(text) == [(10, 10 + len(form))]
+
+
+@pytest.mark.parametrize("form", WRITTEN_FORMS)
+def test_written_forms_with_a_wrong_check_digit_are_kept(form):
+    wrong = break_check_digit(form)
+    assert mask_text(f"Nr {wrong}.") == f"Nr {wrong}."
+
+
+def test_a_failed_candidate_does_not_hide_a_number_after_it():
+    assert mask_text("år 2023 850709-9805") == "år 2023 XXXXXX-XXXX"
+    assert mask_text("2023-05-24 – 2023-06-30") == "2023-05-24 – 2023-06-30"
+
+
+@pytest.mark.parametrize("form", WRITTEN_FORMS)
+def test_a_query_in_any_written_form_is_refused(masked, form):
+    response = masked.get("/api/search", params={"q": f"bistånd {form}", "mode": "bm25"})
+    assert response.status_code == 422
+    assert digits_masked(form) in response.text or "personnummer" in response.text
+
+
+@st.composite
+def written_personnummer(draw) -> tuple[str, bool]:
+    """A personnummer or samordningsnummer in a random written form, with a valid or a wrong
+    check digit: (the text, whether it is valid)."""
+    century = draw(st.sampled_from(["18", "19", "20"]))
+    year = draw(st.integers(0, 99))
+    month = draw(st.integers(1, 12))
+    day = draw(st.integers(1, 28)) + draw(st.sampled_from([0, 60]))
+    serial = draw(st.integers(0, 999))
+    nine = f"{year:02d}{month:02d}{day:02d}{serial:03d}"
+    check = int(luhn_digit(nine))
+    valid = draw(st.booleans())
+    if not valid:
+        check = (check + draw(st.integers(1, 9))) % 10
+    date = nine[:6]
+    if draw(st.booleans()):
+        date = " ".join([date[:2], date[2:4], date[4:]])
+    if draw(st.booleans()):
+        date = century + date
+    dash = draw(
+        st.sampled_from(
+            [*"-+/.\u2010\u2011\u2012\u2013\u2014\u2212\u00ad\ufe63\uff0d", "%2B"]
+        )
+    )
+    before = draw(st.sampled_from(["", " ", "  ", "\u00a0"]))
+    after = draw(st.sampled_from(["", " ", "\n", " \n", "\r\n", "\u202f"]))
+    separator = draw(st.sampled_from(["", " ", "\u00a0", before + dash + after]))
+    text = f"{date}{separator}{nine[6:]}{check}"
+    if dash != "%2B" and draw(st.booleans()):  # a URL-encoded "+" is ASCII
+        text = text.translate(FULL_WIDTH)
+    return text, valid
+
+
+@given(
+    written_personnummer(),
+    st.sampled_from(["", "Beslut för ", "(", "pnr:", "år 2023 ", "Dnr SOCN/2023:98 "]),
+    st.sampled_from(["", ".", ") ", " ansöker", ", 1 234 kr"]),
+)
+@settings(max_examples=600, deadline=None)
+def test_fuzz_every_valid_written_form_is_masked_everywhere_and_no_invalid_one(
+    number, prefix, suffix
+):
+    form, valid = number
+    text = f"{prefix}{form}{suffix}"
+    expected = f"{prefix}{digits_masked(form)}{suffix}" if valid else text
+    assert mask_text(text) == expected
+    assert bool(find_personnummer(text)) == valid
+    # Every output passes through these: JSON responses, log records, refused queries.
+    rendered = json.loads(MaskedJSONResponse({"snippet": text, text: [text]}).body)
+    assert rendered == {"snippet": expected, expected: [expected]}
+    record = logging.LogRecord("namnd", logging.INFO, __file__, 1, "q=%s", (text,), None)
+    MaskingLogFilter().filter(record)
+    assert record.getMessage() == f"q={expected}"
+    if valid:
+        with pytest.raises(HTTPException) as refused:
+            refuse_personnummer(text, mask=True)
+        assert refused.value.status_code == 422
+    else:
+        refuse_personnummer(text, mask=True)
+
+
+# --- written forms end to end ------------------------------------------------------------
+
+FORMS_PROTOKOLL = (
+    "## Protokoll fört vid socialnämndens sammanträde 2023-05-24\n\n§ 14\n\n"
+    "## Ansökan om bistånd\n\nDnr SOCN/2023:100\n\n"
+    + "".join(
+        f"Sökande nummer {n} har personnummer {f} enligt ansökan.\n\n"
+        for n, f in enumerate(WRITTEN_FORMS)
+    )
+    + "### Beslut\n\nSocialnämnden beslutar att bevilja bistånd.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def forms_path(tmp_path_factory):
+    from index.datadir import DataDir
+    from ingest.pipeline import ingest_paths
+    from ingest.readers import Limits
+
+    root = tmp_path_factory.mktemp("forms")
+    folder = root / "in"
+    folder.mkdir()
+    (folder / "protokoll.txt").write_text(FORMS_PROTOKOLL, encoding="utf-8")
+    data = DataDir(root / "data")
+    ingest_paths(data, [folder], limits=Limits(max_seconds=None), progress=False)
+    data.close()
+    return root
+
+
+def assert_no_written_form(body: str) -> None:
+    for form in WRITTEN_FORMS:
+        for variant in (form, json.dumps(form)[1:-1], form.replace("\n", " ")):
+            assert variant not in body, form
+
+
+def test_written_forms_are_masked_in_the_document_view_and_search(forms_path):
+    with TestClient(create_app(forms_path / "data")) as client:
+        (document_id,) = [d["id"] for d in client.get("/api/documents").json()["documents"]]
+        document = client.get(f"/api/documents/{document_id}")
+        assert document.status_code == 200
+        assert_no_written_form(document.text)
+        assert document.json()["text"].count("personnummer X") == len(WRITTEN_FORMS)
+        found = client.get("/api/search", params={"q": "sökande personnummer", "mode": "bm25"})
+        assert found.status_code == 200 and found.json()["total"] >= 1
+        assert_no_written_form(found.text)
+        answer = client.get("/api/ask", params={"q": "Vilket personnummer har sökande nummer 3?"})
+        assert_no_written_form(answer.text)
+
+
+@pytest.mark.parametrize("path", ["/api/documents/8507099805", "/api/arenden/8507099805"])
+def test_a_404_message_echoing_the_path_is_masked(masked, path):
+    response = masked.get(path)
+    assert response.status_code == 404
+    assert "8507099805" not in response.text
+    assert "XXXXXXXXXX" in response.text
+
+
+def test_ingest_and_check_list_skipped_names_masked(forms_path, capsys):
+    folder = forms_path / "in"
+    (folder / "beslut 850709-9805.rtf").write_text("{\\rtf1 Beslut}")
+    (folder / "121212-1212.txt").write_bytes(b"")
+    data = str(forms_path / "data")
+    assert main(["ingest", str(folder), "--no-embed", "--quiet", "--data-dir", data]) == 1
+    shown = capsys.readouterr().out
+    assert "skipped " in shown and "beslut XXXXXX-XXXX.rtf: unsupported file type .rtf" in shown
+    assert "XXXXXX-XXXX.txt: empty file" in shown
+    assert "850709-9805" not in shown and "121212-1212" not in shown
+    main(["check", "--data-dir", data])
+    checked = capsys.readouterr().out
+    assert "XXXXXX-XXXX.txt: empty file" in checked
+    assert "121212-1212" not in checked and "850709-9805" not in checked
+    main(["check", "--json", "--data-dir", data])
+    assert "121212-1212" not in capsys.readouterr().out
+    main(["check", "--no-mask", "--data-dir", data])
+    assert "121212-1212.txt: empty file" in capsys.readouterr().out
+
+
+def test_the_ingest_progress_bar_shows_file_names_masked(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "beslut 850709-9805.txt").write_text(FORMS_PROTOKOLL, encoding="utf-8")
+    args = ["ingest", str(folder), "--no-embed", "--data-dir", str(tmp_path / "data")]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "beslut XXXXXX-XXXX" in captured.err  # the progress bar's file name
+    assert "850709-9805" not in captured.err + captured.out

@@ -81,7 +81,7 @@ def batch(tmp_path_factory):
     data = DataDir(tmp_path_factory.mktemp("batch-data"))
     paths = [source, *named]
     summary = ingest_paths(data, paths, limits=LIMITS, progress=False)
-    names = [path.name for path in collect_files(paths)]
+    names = [entry.path.name for entry in collect_files(paths)]
     yield data, summary, dict(zip(names, summary.results, strict=True))
     data.close()
 
