@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from .pdflayout import PageCollector, Run, text_width
 
-# Rendering resolution. Measured on the scan gallery (pages scanned at 300 dpi; `namnd bench
-# --only ocr`): character accuracy 99.22 % at 150 dpi, 99.25 % at 200, 99.22 % at 300, with
-# 200 the best on the skewed page (100 % vs 99.5 % at 150) and 12 % faster than 300.
+# Rendering resolution. Measured on the scan gallery (pages scanned at 300 dpi; BENCHMARKS.md,
+# OCR): 99.39 % of characters right at 200 dpi, 99.26 % at 150 and 99.29 % at 300, with the
+# worst page at 97.26 / 97.09 / 97.09 %; 200 dpi takes 7 % less time than 300.
 DPI = 200
 # A text layer with fewer letters than this is no page of text (a stamp, a page number).
 MIN_LETTERS = 80
