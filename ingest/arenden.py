@@ -20,10 +20,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .links import link_document, store_facts
-from .units import TYPE_ORDER
+from .units import HEAD_TYPES, TYPE_ORDER
 
 # Bump when linking rules change: the next ingest relinks every document.
-ARENDEN_VERSION = 3
+ARENDEN_VERSION = 4
 PROBABLE = 0.7
 
 
@@ -335,7 +335,11 @@ def _summary(members: list[sqlite3.Row]) -> list:
         for value in json.loads(member["dnr"]):
             if value not in dnr:
                 dnr.append(value)
-    dates = sorted(m["datum"] for m in members if m["datum"])
+    # The period is the ärende's steps: a bilaga's own date (a ledningssystem from last
+    # year, a rapport attached as underlag) says when it was written, not when it was handled.
+    dates = sorted(m["datum"] for m in heads if m["datum"] and m["typ"] in HEAD_TYPES) or sorted(
+        m["datum"] for m in members if m["datum"]
+    )
     return [
         kommun[0][0] if kommun else None,
         rubrik,

@@ -129,9 +129,7 @@ def unit_typ(unit: Unit, text: str) -> str:
     return unit.dokumenttyp
 
 
-def _date_source(
-    unit: Unit, text: str, part_dates: dict[tuple[int, int], set[str]]
-) -> str | None:
+def _date_source(unit: Unit, text: str, part_dates: dict[tuple[int, int], set[str]]) -> str | None:
     """ "egen" when the unit's part states its date, "dokumentet" when it is inherited.
     `part_dates` caches the dates found per part (read once, not once per §)."""
     if not unit.datum:
