@@ -25,6 +25,7 @@ from .units import HEAD_TYPES, TYPE_ORDER
 # Bump when linking rules change: the next ingest relinks every document.
 ARENDEN_VERSION = 4
 PROBABLE = 0.7
+PERIOD_TYPES = HEAD_TYPES | {"motion"}
 
 
 @dataclass
@@ -335,11 +336,11 @@ def _summary(members: list[sqlite3.Row]) -> list:
         for value in json.loads(member["dnr"]):
             if value not in dnr:
                 dnr.append(value)
-    # The period is the ärende's steps: a bilaga's own date (a ledningssystem from last
-    # year, a rapport attached as underlag) says when it was written, not when it was handled.
-    dates = sorted(m["datum"] for m in heads if m["datum"] and m["typ"] in HEAD_TYPES) or sorted(
-        m["datum"] for m in members if m["datum"]
-    )
+    # The period is the ärende's steps (a motion starts one): a bilaga's own date (a
+    # ledningssystem from last year, a rapport attached as underlag) says when it was
+    # written, not when the ärende was handled.
+    steps = [m["datum"] for m in members if m["datum"] and m["typ"] in PERIOD_TYPES]
+    dates = sorted(steps or [m["datum"] for m in members if m["datum"]])
     return [
         kommun[0][0] if kommun else None,
         rubrik,

@@ -12,7 +12,8 @@ whole svar) is scored by how much of the recommendation it contains, word by wor
 spelling slips ("skyndsambetskrav", "arbetsätt") still count. The best paragraph per svar
 wins, so two recommendations that differ only at the end (rutiner / delegationsordning)
 land on their own paragraphs. The paragraphs that follow an answer, up to the next answer,
-are given as its continuation, marked so.
+are given as its continuation, marked so. A § that adopts the svar repeats its paragraphs:
+the same passage is one answer with both places (`platser`), so it is shown once.
 """
 
 from __future__ import annotations
@@ -196,20 +197,41 @@ def _answer(
             if k in taken or _CLOSING.match(blocks[k].text):
                 break
             passages.append(_passage(blocks[k], "fortsättning"))
+        place = {
+            "paragraph_id": member["paragraph_id"],
+            "document_id": member["document_id"],
+            "typ": member["typ"],
+            "paragraf": member.get("paragraf"),
+            "rubrik": member.get("rubrik") or member.get("title"),
+            "datum": member.get("datum") if member.get("datum_kalla") != "dokumentet" else None,
+            "source": member.get("filename"),
+            "start": block.start,
+            "end": block.end,
+        }
+        same = _same_answer(recommendations[i]["svar"], block.text)
+        if same is not None:
+            same["platser"].append(place)  # the § repeats the svar: one text, two places
+            continue
         recommendations[i]["svar"].append(
             {
-                "paragraph_id": member["paragraph_id"],
-                "document_id": member["document_id"],
-                "typ": member["typ"],
-                "paragraf": member.get("paragraf"),
-                "rubrik": member.get("rubrik") or member.get("title"),
-                "datum": member.get("datum"),
-                "source": member.get("filename"),
+                **{k: v for k, v in place.items() if k not in ("start", "end")},
                 "likhet": round(scores[i][j], 3),
                 "osaker": scores[i][j] < ANSWER_THRESHOLD,
                 "passager": passages,
+                "platser": [place],
             }
         )
+
+
+def _same_answer(answers: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+    """The answer already found whose quoting passage is this text (word for word but for
+    spelling slips, as a § that adopts the svar repeats it)."""
+    said = words(text)
+    for answer in answers:
+        given = words(answer["passager"][0]["text"])
+        if min(coverage(said, given), coverage(given, said)) >= SAME_RECOMMENDATION:
+            return answer
+    return None
 
 
 def _passage(block: Block, roll: str) -> dict[str, Any]:

@@ -158,8 +158,14 @@ def test_the_revision_case_is_one_arende_in_date_order(ingested):
     timeline = [entry["paragraph_id"] for entry in arende["tidslinje"]]
     order = [timeline.index(units[name]) for name in ("rapport", "141", "svar", "76")]
     assert order == sorted(order), arende["tidslinje"]
-    dates = [entry["datum"] for entry in arende["tidslinje"]]
+    # The steps are in date order; each bilaga follows the part it is attached to.
+    steps = [e for e in arende["tidslinje"] if e["bilaga_till"] is None]
+    dates = [entry["datum"] for entry in steps]
     assert dates == sorted(dates)
+    for i, entry in enumerate(arende["tidslinje"]):
+        if entry["bilaga_till"] is not None:
+            before = [e["paragraph_id"] for e in arende["tidslinje"][:i]]
+            assert entry["bilaga_till"] in before
     by_unit = {entry["paragraph_id"]: entry for entry in arende["tidslinje"]}
     assert by_unit[units["rapport"]]["typ"] == "revisionsrapport"
     assert by_unit[units["rapport"]]["datum"] == "2023-05-31"
@@ -173,23 +179,30 @@ def test_the_revision_case_is_one_arende_in_date_order(ingested):
     # § 76 repeats the svar word for word, and says so.
     assert by_unit[units["76"]]["samma_text_som"] == units["svar"]
     assert arende["dnr"] == ["KSKF/2023:237", "SOCN/2023:39"]
+    # The period starts at the audit, not at the date of a ledningssystem attached to the svar.
+    assert (arende["forsta_datum"], arende["senaste_datum"]) == ("2023-05-31", "2023-09-26")
+    bilagor = [e for e in arende["tidslinje"] if e["bilaga_till"] is not None]
+    assert min(e["datum"] for e in bilagor) < arende["forsta_datum"]
 
 
-def test_guessed_members_are_never_certain(ingested):
+def test_the_audit_parts_are_certain_members_and_guesses_never_are(ingested):
     store = ingested.store
     units = revision_units(store)
     arende = get_arende(store, arende_id(store, units["76"]))
     by_unit = {entry["paragraph_id"]: entry for entry in arende["tidslinje"]}
-    # The svar is § 76's text (a certain link); the revision and § 141 are in the same
-    # bundle as the svar (a probable link) and have similar titles (a guess).
-    assert by_unit[units["svar"]]["sakerhet"] == "säker"
-    for name in ("rapport", "missiv", "141"):
-        assert by_unit[units[name]]["sakerhet"] == "trolig", name
-        assert by_unit[units[name]]["konfidens"] < 1
+    # The svar and § 76 quote the revision's recommendations: the report and the missiv
+    # are certain members, and so is § 141, which names the same granskning.
+    for name in ("rapport", "missiv", "141", "svar", "76"):
+        assert by_unit[units[name]]["sakerhet"] == "säker", name
+        assert by_unit[units[name]]["konfidens"] == 1
     assert arende["osakra"] == sum(1 for e in arende["tidslinje"] if e["sakerhet"] != "säker")
     links = {
         (link["regel"], frozenset((link["fran"], link["till"]))): link for link in arende["lankar"]
     }
+    quoted = links[("granskning", frozenset((units["svar"], units["missiv"])))]
+    assert quoted["saker"] and quoted["varde"] == "citerar 5 av 5 av revisionens rekommendationer"
+    named = links[("granskning", frozenset((units["141"], units["missiv"])))]
+    assert named["saker"] and named["varde"].startswith("samma granskning:")
     duplicate = links[("dubblett", frozenset((units["76"], units["svar"])))]
     assert duplicate["saker"] and duplicate["konfidens"] >= 0.9
     bundle = links[("samma_handling", frozenset((units["141"], units["svar"])))]
@@ -199,7 +212,7 @@ def test_guessed_members_are_never_certain(ingested):
     assert all("≈" in link["varde"] for link in titles)
 
 
-def test_each_recommendation_shows_its_answering_paragraph(ingested):
+def test_each_recommendation_shows_its_answering_paragraph_once(ingested):
     store = ingested.store
     units = revision_units(store)
     arende = get_arende(store, arende_id(store, units["76"]))
@@ -209,15 +222,20 @@ def test_each_recommendation_shows_its_answering_paragraph(ingested):
     for recommendation, (wanted, answer) in zip(recommendations, ANSWERS, strict=True):
         assert recommendation["text"].startswith(wanted)
         assert recommendation["fran_revisionen"]
-        answered = {a["paragraph_id"]: a for a in recommendation["svar"]}
-        assert set(answered) == {units["svar"], units["76"]}, recommendation["text"]
-        for found in answered.values():
-            first = found["passager"][0]
-            assert first["roll"] == "citerar" and not found["osaker"]
-            assert first["text"].startswith(answer), (wanted, first["text"][:80])
-            assert texts[first["document_id"]][first["start"] : first["end"]] == first["text"]
-            for passage in found["passager"][1:]:
-                assert passage["roll"] == "fortsättning"
+        # The svar and § 76 write the same paragraph: one answer, shown once, in two places.
+        [found] = recommendation["svar"]
+        assert {p["paragraph_id"] for p in found["platser"]} == {units["svar"], units["76"]}
+        first = found["passager"][0]
+        assert first["roll"] == "citerar" and not found["osaker"]
+        assert first["text"].startswith(answer), (wanted, first["text"][:80])
+        assert texts[first["document_id"]][first["start"] : first["end"]] == first["text"]
+        for passage in found["passager"][1:]:
+            assert passage["roll"] == "fortsättning"
+        for place in found["platser"]:
+            assert texts[place["document_id"]][place["start"] : place["end"]].startswith(answer)
+    # No passage appears twice anywhere in the audit trail.
+    shown = [p["text"] for r in recommendations for a in r["svar"] for p in a["passager"]]
+    assert len(shown) == len(set(shown))
     # The missiv lists all five; the KPMG rapport lists four of them twice.
     first, second = recommendations[0], recommendations[1]
     assert {s["typ"] for s in first["kallor"] if s["typ"] in ("missiv", "revisionsrapport")} == {
@@ -226,6 +244,48 @@ def test_each_recommendation_shows_its_answering_paragraph(ingested):
     assert [s["typ"] for s in second["kallor"]].count("revisionsrapport") == 2
     for source in second["kallor"]:
         assert texts[source["document_id"]][source["start"] : source["end"]] == source["text"]
+
+
+def test_the_audit_chain_reads_as_a_revisor_reads_it(ingested):
+    store = ingested.store
+    units = revision_units(store)
+    chain = get_arende(store, arende_id(store, units["76"]))["kedja"]
+    steps = [(s["steg"], s["paragraph_id"]) for s in chain]
+    assert steps == [
+        ("granskning", units["rapport"]),
+        ("missiv", units["missiv"]),
+        ("anmälan", units["141"]),
+        ("svar", units["svar"]),
+        ("beslut", units["76"]),
+    ]
+    report, missiv, anmalan, svar, decision = chain
+    assert report["rubrik"] == "Granskning av handläggning inom barn och ungdomsvården"
+    assert (report["datum"], report["revisor"]) == ("2023-05-31", "KPMG")
+    assert (missiv["till"], missiv["svar_senast"]) == ("Socialnämnden", "2023-10-20")
+    # The svar states no date: it is not dated by its bundle (the missiv's date) but placed
+    # between the revision it answers and the decision that adopts it.
+    assert svar["datum"] is None and svar["handlingens_datum"] == "2023-06-14"
+    assert svar["datum_intervall"] == {"efter": "2023-06-14", "senast": "2023-09-26"}
+    # The decision: § 76 with its beslut text and date.
+    assert decision["datum"] == "2023-09-26" and decision["paragraf"] == "76"
+    assert decision["beslut"] == [
+        "Socialförvaltningens förslag antas som socialnämndens svar på kommunrevisionens "
+        "granskning av handläggningen inom barn och ungdomsvård."
+    ]
+    assert decision["samma_text_som"] == units["svar"]
+    # Every step carries the evidence that places it; the bilagor sit under their part.
+    for step in chain:
+        assert step["bevis"] and step["bevis"][0]["saker"], step["steg"]
+    assert {b["rubrik"] for b in svar["bilagor"]} >= {
+        "Ledningssystem för systematiskt kvalitetsarbete",
+        "Socialförvaltningens kvalitetsberättelse 2022",
+    }
+    assert [b["typ"] for b in missiv["bilagor"]] == ["bilaga"]
+    # § 141 has a KSKF dnr and is sent to Socialnämnden: another organ decided it.
+    assert (anmalan["namnd"], decision["namnd"]) == (
+        "Kommunstyrelsen/kommunfullmäktige",
+        "Socialnämnden",
+    )
 
 
 def test_the_two_utforma_recommendations_are_not_swapped(ingested):
@@ -578,7 +638,7 @@ def test_api_document_lists_its_units_with_arende_positions_and_references(clien
     units = {u["paragraph_id"]: u for u in document["enheter"]}
     missiv = units[revision["missiv"]]
     assert missiv["paragraf"] is None and missiv["typ"] == "missiv"
-    assert missiv["sakerhet"] == "trolig"
+    assert missiv["sakerhet"] == "säker"
     assert missiv["arende_id"] == arende_id(store, revision["76"])
 
 
