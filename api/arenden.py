@@ -5,8 +5,11 @@ GET /api/arenden/{id}                         members, timeline, evidence, hänv
                                               audit trail (recommendation ↔ answer passages
                                               with document offsets), positions per §
 GET /api/paragrafer/{id}                      a § with positions, ärende id and references
-GET /api/paragrafer/{id}/liknande?dokumenttyp=&andra_kommuner=&limit=   the nearest other §
-                                              (one per ärende)
+GET /api/paragrafer/{id}/liknande?dokumenttyp=&andra_kommuner=&limit=   precedent: the nearest
+                                              other § (one per ärende, never the same meeting,
+                                              other kommuner unless andra_kommuner=false), the
+                                              same kind of handling first, each "nära" /
+                                              "liknande ämne" or not close
 GET /api/chunks/{id}/liknande?…               the same, for one chunk
 
 Unknown ids give 404, bad parameters 422 (with the app's validation handler).
@@ -83,7 +86,7 @@ def paragraf_liknande(
     request: Request,
     paragraph_id: Id,
     dokumenttyp: Dokumenttyp = None,
-    andra_kommuner: bool = False,
+    andra_kommuner: bool = True,
     limit: LiknandeLimit = 10,
 ) -> dict[str, Any]:
     return _liknande(request, "§", dokumenttyp, andra_kommuner, limit, paragraph_id=paragraph_id)
@@ -94,7 +97,7 @@ def chunk_liknande(
     request: Request,
     chunk_id: Id,
     dokumenttyp: Dokumenttyp = None,
-    andra_kommuner: bool = False,
+    andra_kommuner: bool = True,
     limit: LiknandeLimit = 10,
 ) -> dict[str, Any]:
     return _liknande(request, "chunk", dokumenttyp, andra_kommuner, limit, chunk_id=chunk_id)

@@ -605,12 +605,14 @@ export function unitBar(state, unit, current) {
 export async function liknandeView(state) {
   const id = /^\d+$/.test(state.liknande) ? state.liknande : "0";
   const kind = state.liktyp || "";
-  const others = state.andra === "1";
+  // Other kommuner by default ("how did others answer?"); andra=0 adds the own kommun's
+  // other meetings.
+  const others = state.andra !== "0";
   const [source, found] = await Promise.all([
     getJSON(`/api/paragrafer/${id}`),
     getJSON(`/api/paragrafer/${id}/liknande`, {
       dokumenttyp: kind,
-      andra_kommuner: others ? "true" : "",
+      andra_kommuner: others ? "true" : "false",
       limit: 10,
     }),
   ]);
@@ -620,9 +622,13 @@ export async function liknandeView(state) {
     : [...KINDS, [kind, capitalize(kind)]];
   const label = unitLabel(source);
   const items = found.liknande;
-  const heading = items.length
-    ? `${items.length} liknande`
-    : "Inga liknande hittades";
+  const close = items.filter((item) => item.narhet);
+  const far = items.filter((item) => !item.narhet);
+  const measured = found.metod === "hybrid" || items.some((item) => item.ordlikhet !== null);
+  let heading = "Inga liknande hittades";
+  if (close.length) heading = `${close.length} nära eller liknande`;
+  else if (items.length && measured) heading = "Inget nära prejudikat";
+  else if (items.length) heading = `${items.length} liknande`;
   const node = h(
     "section",
     { class: "view liknande-view", "aria-labelledby": "liknande-title" },
@@ -651,25 +657,41 @@ export async function liknandeView(state) {
     h(
       "div",
       { class: "choices choices--more" },
-      route(urlFor({ ...keep, liktyp: kind || undefined, andra: others ? undefined : "1" }), {
+      route(urlFor({ ...keep, liktyp: kind || undefined, andra: others ? "0" : undefined }), {
         class: "choice choice--toggle",
-        "aria-current": others ? "true" : null,
+        "aria-current": others ? null : "true",
         "data-andra": others ? "1" : "0",
-      }, "Bara andra kommuner"),
+      }, "Även egna kommunen"),
     ),
+    h("p", { class: "section-lead" },
+      others ? "Andra kommuners paragrafer; " : "Andra möten och andra kommuner; ",
+      "samma slags handling och samma remiss eller lagrum först."),
     found.metod === "bm25"
       ? h("p", { class: "notice", role: "note" },
         "Texterna är inte inbäddade än, så liknande rangordnas bara efter ord.")
       : null,
     h("h2", { class: "liknande__count" }, heading),
+    items.length && !close.length && measured
+      ? h("p", { class: "notice liknande__none", role: "note" },
+        "Inget nära prejudikat hittades: ingen paragraf nedan når gränsen för ”liknande ämne” ",
+        `(textlikhet minst ${found.trosklar.textlikhet["liknande ämne"]} och ordlikhet minst `,
+        `${found.trosklar.ordlikhet["liknande ämne"]}). De visas ändå, längst ifrån sist.`)
+      : null,
+    close.length
+      ? h("ol", { class: "result-list" }, close.map((item) => h("li", {}, similarCard(state, item))))
+      : null,
+    far.length && close.length ? h("h3", { class: "liknande__far" }, "Längre ifrån") : null,
+    far.length
+      ? h("ol", { class: "result-list result-list--far" },
+        far.map((item) => h("li", {}, similarCard(state, item))))
+      : null,
     items.length
-      ? h("ol", { class: "result-list" },
-        items.map((item) => h("li", {}, similarCard(state, item))))
+      ? null
       : h(
           "p",
           { class: "empty" },
           "Inga andra paragrafer liknar den här",
-          kind || others ? [" med de valen. ", route(urlFor(keep), {}, "Visa alla")] : ".",
+          kind || !others ? [" med de valen. ", route(urlFor(keep), {}, "Visa alla")] : ".",
         ),
   );
   return { node, title: `Liknande som ${label}`, status: heading };
@@ -685,6 +707,7 @@ function similarCard(state, item) {
       class: "card result liknande__item",
       "data-paragraph": item.paragraph_id,
       "data-kommun": item.kommun || "",
+      "data-narhet": item.narhet || "",
     },
     h("p", { class: "meta" },
       dotted(item.kommun, item.namnd, item.datum, paragrafLabel(item.paragraf))),
@@ -694,6 +717,11 @@ function similarCard(state, item) {
     h(
       "p",
       { class: "tags" },
+      item.narhet ? tag(capitalize(item.narhet), "tag--narhet") : null,
+      item.samma_handling ? tag(`Samma slags handling: ${item.handling}`, "tag--handling") : null,
+      item.gemensamma_referenser.length
+        ? tag(`Samma ${item.gemensamma_referenser.join(", ")}`, "tag--referens")
+        : null,
       tag(capitalize(item.typ)),
       item.dokumenttyp && item.dokumenttyp !== item.typ
         ? tag(capitalize(item.dokumenttyp), "tag--quiet")
