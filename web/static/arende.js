@@ -39,12 +39,24 @@ const PARTIES = {
 };
 
 const RULES = {
+  granskning: "Samma granskning",
   dnr: "Samma diarienummer",
   dubblett: "Samma text",
   bilaga: "Bilaga",
   samma_handling: "Samma handling",
   hänvisning: "Hänvisning",
   rubrik: "Liknande rubrik",
+};
+
+// The steps of an ärende's chain, as a revisor names them.
+const STEP_LABELS = {
+  initiativ: "Initiativ",
+  granskning: "Granskning",
+  missiv: "Missiv",
+  anmälan: "Anmälan",
+  svar: "Nämndens svar",
+  beslut: "Beslut",
+  uppföljning: "Uppföljning",
 };
 
 const DATE_KINDS = {
@@ -161,6 +173,12 @@ export async function arendeView(state) {
         { class: "facts" },
         arende.dnr.length ? fact("Dnr", arende.dnr.join(", ")) : null,
         fact("Period", period(arende.forsta_datum, arende.senaste_datum)),
+        fact("Export", h("span", { class: "export-links" },
+          h("a", { href: `/api/arenden/${arende.id}/utskrift`, class: "export-link" },
+            "Utskrift"), " · ",
+          h("a", { href: `/api/arenden/${arende.id}/export.csv`, class: "export-link" }, "CSV"),
+          " · ",
+          h("a", { href: `/api/arenden/${arende.id}/export.json`, class: "export-link" }, "JSON"))),
         fact("Delar", arende.osakra
           ? `${arende.antal}, varav ${arende.osakra} osäkert kopplade`
           : String(arende.antal)),
@@ -175,6 +193,7 @@ export async function arendeView(state) {
           "”trolig” eller ”osäker”; se bevisen under Kopplingar och bevis.",
         )
       : null,
+    chainSection(state, arende, entries),
     timelineSection(state, arende, entries),
     auditSection(state, arende, entries),
     positionsSection(state, arende, entries),
@@ -209,13 +228,96 @@ function section(id, title, ...children) {
 
 function timelineSection(state, arende, entries) {
   const borrowed = arende.tidslinje.some((e) => e.datum_kalla === "dokumentet");
+  const steps = arende.tidslinje.filter((e) => e.bilaga_till === null);
+  const under = (id) => arende.tidslinje.filter((e) => e.bilaga_till === id);
+  const item = (entry) => {
+    const li = timelineItem(state, entry, entries);
+    const bilagor = under(entry.paragraph_id);
+    if (bilagor.length) {
+      li.append(h("ol", { class: "timeline timeline--bilagor", "aria-label": "Bilagor" },
+        bilagor.map(item)));
+    }
+    return li;
+  };
   return section(
     "tidslinje",
     "Tidslinje",
-    h("ol", { class: "timeline" }, arende.tidslinje.map((e) => timelineItem(state, e, entries))),
+    h("p", { class: "section-lead" },
+      "Alla delar i datumordning; bilagor under den del de hör till."),
+    h("ol", { class: "timeline" }, steps.map(item)),
     borrowed
       ? h("p", { class: "footnote" },
         "* Delen anger inget eget datum; datumet är handlingens som den ingår i.")
+      : null,
+  );
+}
+
+// --- the chain ---------------------------------------------------------------------------------
+
+function chainSection(state, arende, entries) {
+  if (!arende.kedja || !arende.kedja.length) return null;
+  return section(
+    "kedja",
+    "Ärendets gång",
+    h("p", { class: "section-lead" },
+      "Steg för steg som en revisor läser ärendet, med bevisen för varje koppling."),
+    h("ol", { class: "chain" }, arende.kedja.map((step) => chainStep(state, step, entries))),
+  );
+}
+
+function stepDate(step) {
+  if (step.datum) return step.datum;
+  const span = step.datum_intervall || {};
+  const between = span.efter && span.senast ? `mellan ${span.efter} och ${span.senast}`
+    : span.efter ? `efter ${span.efter}` : span.senast ? `senast ${span.senast}` : "";
+  return ["odaterat", between].filter(Boolean).join(", ");
+}
+
+function chainStep(state, step, entries) {
+  const twin = step.samma_text_som ? entries.get(step.samma_text_som) : null;
+  return h(
+    "li",
+    { class: "chain__step", "data-steg": step.steg, "data-paragraph": step.paragraph_id },
+    h("p", { class: "chain__head" },
+      tag(STEP_LABELS[step.steg] || capitalize(step.steg), "tag--typ"),
+      " ",
+      h("time", step.datum ? { datetime: step.datum, class: "chain__date" } : { class: "chain__date" },
+        stepDate(step)),
+      certaintyTag(step.sakerhet, step.konfidens)),
+    h("h3", { class: "chain__title" },
+      route(documentUrl(state, unitPlace(step)), { "data-focus": "target" },
+        step.paragraf ? `§ ${step.paragraf} ` : "", step.rubrik || capitalize(step.typ))),
+    h("p", { class: "meta" },
+      dotted(step.namnd, step.dnr.join(", "),
+        step.revisor ? `Revisor: ${step.revisor}` : null,
+        step.till ? `Till: ${step.till}` : null,
+        step.svar_senast ? `Svar senast ${step.svar_senast}` : null,
+        step.handlingens_datum ? `handlingens datum ${step.handlingens_datum}` : null)),
+    step.beslut && step.beslut.length
+      ? h("blockquote", { class: "chain__beslut" },
+        h("p", { class: "chain__label" }, "Beslut"),
+        step.beslut.map((text) => h("p", {}, text)))
+      : null,
+    twin
+      ? h("p", { class: "timeline__twin" }, "Samma text som ", unitLink(state, twin),
+        "; texten visas en gång.")
+      : null,
+    step.bevis.length
+      ? h("ul", { class: "chain__bevis", "aria-label": "Bevis" },
+        step.bevis.map((b) => {
+          const other = entries.get(b.med);
+          return h("li", {},
+            linkCertainty(b), " ", RULES[b.regel] || b.regel, ": ", b.varde,
+            other ? [" (", unitLink(state, other), ")"] : null);
+        }))
+      : null,
+    step.bilagor.length
+      ? h("details", { class: "chain__bilagor" },
+        h("summary", {}, `Bilagor (${step.bilagor.length})`),
+        h("ul", {}, step.bilagor.map((b) => h("li", {},
+          route(documentUrl(state, unitPlace(b)), { "data-focus": "target" },
+            b.rubrik || capitalize(b.typ)),
+          b.datum ? ` · ${b.datum}${b.datum_kalla === "dokumentet" ? " (handlingens)" : ""}` : ""))))
       : null,
   );
 }
@@ -340,26 +442,19 @@ function sourceLabel(source, entries) {
   return dotted(name, entry && entry.datum);
 }
 
-/** The answering passages; a § that repeats the svar word for word is one more place. */
+/** The answering passages, each shown once; a § that repeats the svar word for word is one
+ * more place of the same passage. */
 function answers(state, rec) {
   if (!rec.svar.length) {
     return h("p", { class: "audit__none" }, "Inget svar på rekommendationen hittades i ärendet.");
   }
-  const groups = [];
-  for (const answer of rec.svar) {
-    const text = answer.passager.length ? answer.passager[0].text : "";
-    const group = groups.find((g) => g.text === text);
-    if (group) group.answers.push(answer);
-    else groups.push({ text, answers: [answer] });
-  }
-  return groups.map(({ answers: same }) => {
-    const [first] = same;
-    const [passage, ...rest] = first.passager;
+  return rec.svar.map((answer) => {
+    const [passage, ...rest] = answer.passager;
     return h(
       "div",
-      { class: "audit__passage", "data-osaker": String(Boolean(first.osaker)) },
+      { class: "audit__passage", "data-osaker": String(Boolean(answer.osaker)) },
       h("h3", { class: "audit__label" }, "Nämndens svar",
-        first.osaker ? [" ", tag("Osäkert svar", "tag--osaker")] : null),
+        answer.osaker ? [" ", tag("Osäkert svar", "tag--osaker")] : null),
       h("blockquote", { class: "audit__quote" }, passage.text),
       rest.length
         ? h(
@@ -373,16 +468,15 @@ function answers(state, rec) {
       h(
         "p",
         { class: "audit__places" },
-        same.map((answer, i) => {
-          const [at] = answer.passager;
-          const where = answer.paragraf ? `§ ${answer.paragraf}` : definite(answer.typ);
+        answer.platser.map((place, i) => {
+          const where = place.paragraf ? `§ ${place.paragraf}` : definite(place.typ);
           return [
             i ? " · " : "",
             route(
-              documentUrl(state, { doc: at.document_id, start: at.start, end: at.end }),
+              documentUrl(state, { doc: place.document_id, start: place.start, end: place.end }),
               { class: "audit__link", "data-focus": "target" },
               `Visa i ${where}`,
-              answer.datum ? ` (${answer.datum})` : "",
+              place.datum ? ` (${place.datum})` : "",
               answer.osaker ? " – osäkert" : "",
             ),
           ];
