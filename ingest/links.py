@@ -357,8 +357,9 @@ def _title_links(conn: sqlite3.Connection, document_id: int, members: list[Unit]
 def _audit_links(conn: sqlite3.Connection, document_id: int, members: list[Unit]) -> None:
     """Parts of the same audit, certainly: a revisionsrapport or missiv and the nämnd's svar,
     anmälan or § that quotes its recommendations, or that names the same granskning (the same
-    subject stems, periods agreeing, dated within AUDIT_DAYS); a rapport and a missiv of the
-    same granskning likewise. Only within one kommun."""
+    subject stems, periods agreeing); a rapport and a missiv of the same granskning
+    likewise. Only within one kommun, within AUDIT_DAYS, and never an answer dated before
+    the revision (a follow-up audit repeats recommendations an earlier svar quoted)."""
     own = [u for u in members if u.kommun and (u.typ in AUDIT_TYPES or u.typ in AUDIT_ANSWER_TYPES)]
     if not own:
         return
@@ -386,15 +387,20 @@ def _audit_links(conn: sqlite3.Connection, document_id: int, members: list[Unit]
                     unit.id,
                 )
             )
+            dates = {unit.id: unit.datum, row["paragraph_id"]: row["datum"]}
+            if not _within(unit.datum, row["datum"], AUDIT_DAYS):
+                continue  # a granskning of the same subject a year away is a new one
+            both_audit = kinds[0] in AUDIT_TYPES and kinds[1] in AUDIT_TYPES
+            if not both_audit and (dates[answer] or "9") < (dates[revision] or ""):
+                continue  # an answer does not come before the revision it answers
             quoted = _quoted(said.get(revision, []), said.get(answer, []))
             if quoted:
                 _link(conn, answer, revision, "granskning", quoted, 1.0, True)
                 continue
             answer_title = unit.title if not audit_first else row["titel"]
-            both_audit = kinds[0] in AUDIT_TYPES and kinds[1] in AUDIT_TYPES
             if not both_audit and not _GRANSKNING.search(answer_title or ""):
                 continue
-            if row["titel_nyckel"] is None or not _within(unit.datum, row["datum"], AUDIT_DAYS):
+            if row["titel_nyckel"] is None:
                 continue
             if title_similarity(key, TitleKey.decode(row["titel_nyckel"])) < 1.0:
                 continue

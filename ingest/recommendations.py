@@ -14,8 +14,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 _OPENING = re.compile(
-    r"(?:rekommenderar\s+(?:vi|revisorerna|revisionen)\s+(?:\w+\s+){0,3}?att"
-    r"|(?:vi|revisorerna|revisionen)\s+rekommenderar\s+(?:\w+\s+){0,3}?att"
+    r"(?:rekommenderar\s+(?:vi|revisorerna|revisionen)\s+(?:[\w-]+\s+){0,4}?att"
+    r"|(?:vi|revisorerna|revisionen)\s+rekommenderar\s+(?:[\w-]+\s+){0,4}?att"
     r"|(?:revisionens|revisorernas|våra|granskningens|följande)\s+rekommendationer"
     r"(?:\s+(?:till|för)\s+(?:\w+\s*){1,3}?)?\s+(?:är|lyder)"
     r"|^rekommendationer)"

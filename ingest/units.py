@@ -43,7 +43,9 @@ HEAD_TYPES = {
     "svar",
     "beslut",
 }
-_MISSIV = re.compile(r"\bemotser\b|\bför revisorerna\b|\brevisorerna i \w+ kommun", re.I)
+# The revisorer's cover letter asks for the nämnd's answer ("Vi emotser …") and is signed
+# "För revisorerna"; a rapport mentions "revisorerna i X kommun" as its commissioner.
+_MISSIV = re.compile(r"\bemotser\b|^\s*för revisorerna\b", re.I | re.M)
 
 
 @dataclass

@@ -5,6 +5,9 @@ directories built by the ingest pipeline."""
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import itertools
 import json
 import shutil
@@ -20,6 +23,7 @@ from index.datadir import DataDir
 from ingest import arenden as arenden_rules
 from ingest.pipeline import ingest_paths
 from ingest.titles import TITLE_THRESHOLD, title_key, title_similarity
+from ingest.units import paragraph_organ
 from search.arenden import get_arende, get_paragraf, list_arenden
 
 # The answering paragraph of each recommendation, as the svar (seed 003) and § 76 (seed 000)
@@ -682,3 +686,248 @@ def test_cli_lists_and_shows_arenden(ingested, capsys):
     assert json.loads(capsys.readouterr().out)["id"] == revision
     assert main(["arende", "999999", "--data-dir", str(ingested.path)]) == 2
     assert "no ärende 999999" in capsys.readouterr().err
+
+
+# --- the chain beyond the seed -----------------------------------------------------------------
+
+# Another kommun's audit, written for this test: a PwC rapport, the revisorer's missiv and the
+# nämnd's § in three files, no dnr in common, another organ (with a hyphen in its name).
+AUDIT_RAPPORT = """Revisionsrapport
+
+Granskning av biståndshandläggning inom hemtjänsten
+
+Vimmerby kommun
+
+PwC
+
+2024-02-15
+
+1 Sammanfattning
+
+PwC har på uppdrag av de förtroendevalda revisorerna i Vimmerby kommun granskat om vård- och \
+omsorgsnämnden säkerställer en ändamålsenlig och rättssäker biståndshandläggning inom hemtjänsten.
+
+Vår samlade bedömning är att nämnden delvis säkerställer en rättssäker handläggning. Uppföljningen \
+av beviljade insatser sker inte regelbundet och nämnden saknar en rutin för att följa upp att \
+beslut verkställs inom skälig tid.
+
+2 Rekommendationer
+
+Utifrån granskningen rekommenderar vi vård- och omsorgsnämnden att:
+
+- Upprätta en rutin för regelbunden uppföljning av beviljade hemtjänstinsatser.
+- Säkerställa att beslut om hemtjänst verkställs inom skälig tid och att dröjsmål rapporteras.
+- Utveckla egenkontrollen av biståndshandläggningen genom årlig aktgranskning.
+
+3 Inledning
+
+Granskningen omfattar biståndshandläggning enligt 4 kap. 1 § SoL för personer som ansöker om \
+hemtjänst. Granskningen har genomförts genom dokumentstudier, intervjuer och stickprov i 20 akter.
+"""
+
+AUDIT_MISSIV = """Vimmerby kommun
+Revisorerna
+
+2024-02-20
+
+Till: Vård- och omsorgsnämnden
+
+För kännedom: Kommunfullmäktige
+
+Granskning av biståndshandläggning inom hemtjänsten
+
+Vi har med stöd av PwC granskat om vård- och omsorgsnämnden säkerställer en ändamålsenlig och \
+rättssäker biståndshandläggning inom hemtjänsten.
+
+Mot bakgrund av granskningen rekommenderar vi nämnden att:
+
+- Upprätta en rutin för regelbunden uppföljning av beviljade hemtjänstinsatser.
+- Säkerställa att beslut om hemtjänst verkställs inom skälig tid och att dröjsmål rapporteras.
+- Utveckla egenkontrollen av biståndshandläggningen genom årlig aktgranskning.
+
+Vi emotser nämndens yttrande senast 2024-05-31.
+
+För revisorerna i Vimmerby kommun
+
+Karin Ström
+Ordförande
+"""
+
+AUDIT_PROTOKOLL = """Vimmerby kommun
+
+Protokoll Vård- och omsorgsnämnden
+
+Sammanträdesdatum 2024-04-23
+
+Plats och tid\tKommunhuset klockan 13:00-15:00
+Ledamöter\tLars Ek (S) ordförande, Maria Dahl (M) vice ordförande
+
+Utses att justera Maria Dahl
+
+Paragrafer 30 - 30
+
+§ 30
+
+VON 2024:41
+
+Svar på revisionens granskning av biståndshandläggning inom hemtjänsten
+
+Beslut
+
+1. Vård- och omsorgsnämnden antar förvaltningens förslag som sitt svar till revisorerna.
+
+Ärendebeskrivning
+
+Revisorerna har granskat biståndshandläggningen inom hemtjänsten. Revisionens rekommendationer \
+till nämnden är:
+
+- Upprätta en rutin för regelbunden uppföljning av beviljade hemtjänstinsatser.
+- Säkerställa att beslut om hemtjänst verkställs inom skälig tid och att dröjsmål rapporteras.
+- Utveckla egenkontrollen av biståndshandläggningen genom årlig aktgranskning.
+
+Avseende rekommendationen att upprätta en rutin för regelbunden uppföljning av beviljade \
+hemtjänstinsatser har förvaltningen tagit fram en rutin som införs under hösten 2024.
+
+Förvaltningen instämmer i att säkerställa att beslut om hemtjänst verkställs inom skälig tid och \
+att dröjsmål rapporteras, och rapporterar ej verkställda beslut kvartalsvis.
+
+Beslutet skickas till:
+Revisorerna
+"""
+
+
+def test_another_kommuns_audit_in_three_files_is_one_certain_chain(tmp_path, fresh):
+    files = []
+    for name, text in (
+        ("protokoll.txt", AUDIT_PROTOKOLL),
+        ("missiv.txt", AUDIT_MISSIV),
+        ("rapport.txt", AUDIT_RAPPORT),
+    ):
+        files.append(tmp_path / name)
+        files[-1].write_text(text, encoding="utf-8")
+    summary = ingest_paths(fresh, files, progress=False)
+    assert summary.count("ingested") == 3, [r.reason for r in summary.results]
+    store = fresh.store
+    cases = {r[0] for r in store.query("SELECT DISTINCT arende_id FROM arende_units")}
+    assert len(cases) == 1
+    arende = get_arende(store, cases.pop())
+    assert arende["osakra"] == 0
+    assert {e["sakerhet"] for e in arende["tidslinje"]} == {"säker"}
+    assert (arende["forsta_datum"], arende["senaste_datum"]) == ("2024-02-15", "2024-04-23")
+    steps = {s["steg"]: s for s in arende["kedja"]}
+    assert [s["steg"] for s in arende["kedja"]] == ["granskning", "missiv", "beslut"]
+    assert (steps["granskning"]["revisor"], steps["granskning"]["datum"]) == ("PwC", "2024-02-15")
+    assert steps["missiv"]["svar_senast"] == "2024-05-31"
+    assert steps["beslut"]["beslut"] == [
+        "Vård- och omsorgsnämnden antar förvaltningens förslag som sitt svar till revisorerna."
+    ]
+    assert steps["beslut"]["namnd"] == "Vård- och omsorgsnämnden"
+    rules = {link["regel"] for link in arende["lankar"] if link["saker"]}
+    assert rules == {"granskning"}
+    # The rapport's list (after "vård- och omsorgsnämnden att:") is read, and the first
+    # recommendation is answered in § 30.
+    assert len(arende["revision"]) == 3
+    assert arende["revision"][0]["fran_revisionen"]
+    assert arende["revision"][0]["svar"][0]["platser"][0]["paragraf"] == "30"
+    assert_consistent(store)
+
+
+def test_an_audit_of_the_same_subject_years_later_is_not_certainly_the_same(tmp_path, fresh):
+    later = AUDIT_RAPPORT.replace("2024-02-15", "2026-03-02").replace(
+        "- Upprätta en rutin för regelbunden uppföljning av beviljade hemtjänstinsatser.\n", ""
+    )
+    files = []
+    for name, text in (("protokoll.txt", AUDIT_PROTOKOLL), ("rapport.txt", later)):
+        files.append(tmp_path / name)
+        files[-1].write_text(text, encoding="utf-8")
+    ingest_paths(fresh, files, progress=False)
+    certain = fresh.store.query("SELECT * FROM arende_links WHERE saker = 1")
+    assert not certain, [dict(r) for r in certain]
+
+
+@pytest.mark.parametrize(
+    ("namnd", "head", "dnr", "skickas_till", "expected"),
+    [
+        # The protokoll's header names the organ: that is the organ, whatever the dnr.
+        ("Socialnämnden", "Protokoll Socialnämnden", ["KSKF/2023:237"], [], "Socialnämnden"),
+        # No header; another organ's series; sent to the bundle's organ: another organ.
+        (
+            "Socialnämnden",
+            "",
+            ["KSKF/2023:237"],
+            ["Socialnämnden"],
+            "Kommunstyrelsen/kommunfullmäktige",
+        ),
+        (
+            "Socialnämnden",
+            "",
+            ["KS 2024/12"],
+            ["Kommunrevisionen", "Socialnämnden"],
+            "Kommunstyrelsen",
+        ),
+        # Not sent to the bundle's organ: nothing says it is another organ's.
+        ("Socialnämnden", "", ["KS 2024/12"], ["Kommunstyrelsen"], "Socialnämnden"),
+        # The organ's own series.
+        ("Socialnämnden", "", ["SOCN/2023:39"], ["Socialnämnden"], "Socialnämnden"),
+        ("Barn- och utbildningsnämnden", "", ["BUN 2023/0412"], [], "Barn- och utbildningsnämnden"),
+        # Unknown series: the bundle's organ.
+        ("Socialnämnden", "", ["3.4.1-629/2021"], ["Socialnämnden"], "Socialnämnden"),
+    ],
+)
+def test_the_organ_of_a_paragraph(namnd, head, dnr, skickas_till, expected):
+    assert paragraph_organ(namnd, head, dnr, skickas_till)[0] == expected
+
+
+def test_export_for_the_audit_file_over_http(client, ingested):
+    store = ingested.store
+    units = revision_units(store)
+    revision = arende_id(store, units["76"])
+    body = client.get(f"/api/arenden/{revision}/export.json").json()
+    assert [s["steg"] for s in body["kedja"]][-1] == "beslut"
+    steps = [r for r in body["rader"] if r["del"] == "steg"]
+    assert len(steps) == len(body["kedja"])
+    decision = next(r for r in steps if r["paragraf"] == "76")
+    assert decision["datum"] == "2023-09-26"
+    assert decision["text"].startswith("Socialförvaltningens förslag antas")
+    assert decision["lank"].endswith(f"/?doc={document_of(store, units['76'])}&paragraf=76")
+    answers = [r for r in body["rader"] if r["del"] == "svar"]
+    assert {r["paragraf"] or r["typ"] for r in answers} == {"76", "svar"}
+    texts = {d["id"]: d["text"] for d in _documents(store)}
+    for row in answers + [r for r in body["rader"] if r["del"] == "rekommendation"]:
+        quoted = texts[row["document_id"]][row["start"] : row["end"]]
+        assert quoted.startswith(row["text"][:60]) or row["text"].startswith(quoted[:60])
+        assert f"start={row['start']}&end={row['end']}" in row["lank"]
+
+    response = client.get(f"/api/arenden/{revision}/export.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == len(body["rader"])
+    assert {r["del"] for r in rows} >= {"steg", "bilaga", "rekommendation", "svar", "koppling"}
+
+    page = client.get(f"/api/arenden/{revision}/utskrift")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Ärendets gång" in page.text and "KPMG" in page.text
+    assert "Socialförvaltningens förslag antas som socialnämndens svar" in page.text
+    # Each answering passage once, with both places.
+    first = body["revision"][0]["svar"][0]["passager"][0]["text"]
+    assert page.text.count(html.escape(first[:80])) == 1
+    assert client.get("/api/arenden/999999/export.csv").status_code == 404
+
+
+def test_cli_exports_an_arende(ingested, capsys):
+    revision = arende_id(ingested.store, unit_id(ingested.store, "000", paragraf="76"))
+    path = str(ingested.path)
+    assert main(["arende", str(revision), "--export", "csv", "--data-dir", path]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and rows[0]["del"] == "steg" and rows[0]["typ"] == "granskning"
+    assert rows[0]["lank"].startswith("/?doc=")
+    argv = ["arende", str(revision), "--export", "json", "--base-url", "http://namnd.example"]
+    assert main([*argv, "--data-dir", path]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert all(
+        r["lank"].startswith("http://namnd.example/?doc=") for r in exported["rader"] if r["lank"]
+    )
+    assert main(["arende", str(revision), "--export", "html", "--data-dir", path]) == 0
+    assert capsys.readouterr().out.startswith("<!doctype html>")
+    assert main(["arende", str(revision), "--data-dir", path]) == 0
+    assert "Ärendets gång" in capsys.readouterr().out
