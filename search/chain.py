@@ -31,6 +31,7 @@ STEPS = {
     "beslut": "beslut",
     "motion": "initiativ",
 }
+AUDIT = ("revisionsrapport", "missiv")
 STEP_ORDER = ["initiativ", "granskning", "missiv", "anmälan", "svar", "beslut", "uppföljning"]
 _AUDITOR = re.compile(
     r"\b(KPMG|PwC|PricewaterhouseCoopers|EY|Ernst & Young|Deloitte|BDO|Grant Thornton"
@@ -55,17 +56,24 @@ def audit_chain(
     if not steps:
         return []
     texts = _texts(store, {m["document_id"] for m in steps})
-    decided = [m["datum"] for m in steps if m["typ"] == "beslut" and m["datum"]]
-    audited = [m["datum"] for m in steps if m["typ"] in ("revisionsrapport", "missiv")]
+    decided = [m["datum"] for m in steps if m["typ"] == "beslut" and _own_date(m)]
+    audited = [m["datum"] for m in steps if m["typ"] in AUDIT and _own_date(m)]
     first_decision = min(
-        (d for d in decided if not audited or d >= max(filter(None, audited), default="")),
+        (d for d in decided if not audited or d >= max(audited)),
         default=None,
     )
     out = []
     for member in steps:
         step = STEPS[member["typ"]]
-        later = bool(first_decision and member["datum"] and member["datum"] > first_decision)
-        if later and (member["datum_kalla"] == "egen" or member["typ"] == "beslut"):
+        # Follow-up: a step of its own (not a copy of an earlier one) dated by itself after
+        # the decision.
+        later = bool(
+            first_decision
+            and _own_date(member)
+            and member["datum"] > first_decision
+            and member["paragraph_id"] not in twins
+        )
+        if later:
             step = "uppföljning"
         out.append(_step(member, step, texts[member["document_id"]]))
     ids = {s["paragraph_id"] for s in out}
@@ -80,6 +88,13 @@ def audit_chain(
     return out
 
 
+def _own_date(member: dict[str, Any]) -> bool:
+    """The unit states its date itself (or it is a meeting's), not its bundle's."""
+    return bool(member["datum"]) and (
+        member["datum_kalla"] == "egen" or member["datum_typ"] in ("sammanträde", "justering")
+    )
+
+
 def _texts(store: Store, document_ids: set[int]) -> dict[int, str]:
     marks = ",".join("?" * len(document_ids))
     return {
@@ -92,7 +107,7 @@ def _texts(store: Store, document_ids: set[int]) -> dict[int, str]:
 
 def _step(member: dict[str, Any], step: str, text: str) -> dict[str, Any]:
     body = text[member["start"] : member["end"]]
-    own = member["datum_kalla"] == "egen" or member["datum_typ"] in ("sammanträde", "justering")
+    own = _own_date(member)
     out: dict[str, Any] = {
         "steg": step,
         "typ": member["typ"],

@@ -54,6 +54,7 @@ def timeline(tab: Tab) -> list[dict]:
         """items => items.map(li => ({
             typ: li.dataset.typ,
             sakerhet: li.dataset.sakerhet,
+            bilaga: li.parentElement.classList.contains("timeline--bilagor"),
             datum: li.querySelector("time").textContent,
             title: li.querySelector(".timeline__title").textContent,
             certainty: [...li.querySelectorAll(".tag--trolig, .tag--osaker")]
@@ -72,8 +73,11 @@ def test_the_revision_arende_shows_its_timeline_in_date_order(tab, api):
     tab.shot("tidslinje")
 
     items = timeline(tab)
-    dates = [item["datum"] for item in items]
+    # The steps in date order; the bilagor under the part they belong to.
+    dates = [item["datum"] for item in items if not item["bilaga"]]
     assert dates == sorted(dates)
+    bilagor = [e for e in arende["tidslinje"] if e["bilaga_till"] is not None]
+    assert bilagor and sum(item["bilaga"] for item in items) == len(bilagor)
     rapport = next(i for i, x in enumerate(items) if x["typ"] == "revisionsrapport")
     anmalan = next(i for i, x in enumerate(items) if x["title"].startswith("§ 141 "))
     beslut = next(i for i, x in enumerate(items) if x["title"].startswith("§ 76 "))
@@ -303,6 +307,50 @@ def test_a_search_result_leads_to_its_arende(tab, api):
     expect(tab.page).to_have_url(re.compile(r"/\?q=vistelsef%C3%B6rbud$"))
     tab.settle()
     expect(cards(tab)).to_have_count(len(expected["results"]))
+
+
+STEP_LABELS = ["Granskning", "Missiv", "Anmälan", "Nämndens svar", "Beslut"]
+
+
+def test_the_revision_chain_shows_each_passage_once_and_parts_under_their_own_header(tab, api):
+    arende = revision_arende(api)
+    tab.goto(f"/?arende={arende['id']}")
+    steps = tab.page.locator(".chain__step")
+    expect(steps).to_have_count(len(arende["kedja"]))
+    expect(steps.locator(".chain__head .tag--typ")).to_have_text(STEP_LABELS)
+    decision = tab.page.locator('.chain__step[data-steg="beslut"]')
+    expect(decision.locator(".chain__beslut")).to_contain_text(
+        "Socialförvaltningens förslag antas som socialnämndens svar"
+    )
+    expect(decision).to_contain_text("2023-09-26")
+    # The svar states no date: it is not shown with the missiv's.
+    svar = tab.page.locator('.chain__step[data-steg="svar"] .chain__date')
+    expect(svar).to_have_text("odaterat, mellan 2023-06-14 och 2023-09-26")
+    # § 141 was decided by another organ than the nämnd it was sent to.
+    expect(tab.page.locator('.chain__step[data-steg="anmälan"] .meta')).to_contain_text(
+        "Kommunstyrelsen/kommunfullmäktige"
+    )
+    # Each answering passage is shown once, with every place it is written.
+    answers = [a for rec in arende["revision"] for a in rec["svar"]]
+    expect(tab.page.locator(".audit__passage")).to_have_count(len(answers))
+    page_text = flat(tab.page.locator("main").inner_text())
+    for answer in answers:
+        assert page_text.count(flat(answer["passager"][0]["text"])[:150]) == 1
+        assert len(answer["platser"]) == 2
+    expect(tab.page.locator(".audit__passage").first.locator(".audit__link")).to_have_count(2)
+    tab.shot("kedja")
+
+    # The KPMG report opens under its own kind, title and date, not the bundle's header.
+    tab.page.locator('.chain__step[data-steg="granskning"] .chain__title a').click()
+    tab.settle()
+    header = tab.page.locator(".doc-header--part")
+    expect(header.locator("h1")).to_have_text(
+        "Granskning av handläggning inom barn och ungdomsvården"
+    )
+    expect(header.locator(".meta")).to_contain_text("2023-05-31")
+    expect(header.locator(".meta")).to_contain_text("Revisionsrapport")
+    expect(header.locator(".doc-header__bundle")).to_contain_text("Svar på kommunrevisionens")
+    tab.shot("rapport-egen-rubrik")
 
 
 def test_liknande_lists_the_nearest_paragraphs_and_filters_them(tab, api):
