@@ -679,9 +679,10 @@ def test_cli_lists_and_shows_arenden(ingested, capsys):
     listed = json.loads(capsys.readouterr().out)
     revision = listed["arenden"][0]["id"]
     assert main(["arende", str(revision), "--data-dir", str(ingested.path)]) == 0
-    text = capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())  # wrapped at 100 characters
     assert "Revisionens rekommendationer och nämndens svar" in text
     assert "Avseende rekommendationen att revidera nämndens mål" in text
+    assert "svar i svar (003_7df18b0522fd7f8d.txt), § 76:" in text
     assert main(["arende", str(revision), "--json", "--data-dir", str(ingested.path)]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == revision
     assert main(["arende", "999999", "--data-dir", str(ingested.path)]) == 2
