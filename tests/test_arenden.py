@@ -932,3 +932,23 @@ def test_cli_exports_an_arende(ingested, capsys):
     assert capsys.readouterr().out.startswith("<!doctype html>")
     assert main(["arende", str(revision), "--data-dir", path]) == 0
     assert "Ärendets gång" in capsys.readouterr().out
+
+
+def test_each_part_of_a_bundle_carries_its_own_kind_title_and_date(client, ingested):
+    store = ingested.store
+    units = revision_units(store)
+    document = client.get(f"/api/documents/{document_of(store, units['rapport'])}").json()
+    parts = {p["title"]: p for p in document["parts"]}
+    report = parts["Granskning av handläggning inom barn och ungdomsvården"]
+    assert (report["typ"], report["datum"], report["datum_kalla"]) == (
+        "revisionsrapport",
+        "2023-05-31",
+        "egen",
+    )
+    missiv = parts[
+        "Revisionens granskning av socialnämndens handläggning inom barn och ungdomsvård"
+    ]
+    assert missiv["typ"] == "missiv"
+    # The bundle's header is the svar's; the svar states no date of its own.
+    assert document["title"].startswith("Svar på kommunrevisionens granskning")
+    assert document["parts"][0]["datum_kalla"] == "dokumentet"
