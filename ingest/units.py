@@ -9,6 +9,10 @@ The timeline type says what a unit is in the life of an ärende: revisionsrappor
 rapport, motion. `datum_kalla` says whether the unit's part states its date itself
 ("egen") or inherits the document's date ("dokumentet"), so a timeline never presents an
 inherited date as the unit's own.
+
+`paragraph_organ` says which organ decided a §: the one its protokoll's header names, or,
+in a bundle without that header, the organ of its dnr series when the decision is sent to
+the organ the bundle was filed under; never the addressee.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Ärenden as JSON-ready dicts: the list, one ärende (members, timeline, evidence,
-hänvisningar, audit trail, positions), and one § with its positions and references.
+"""Ärenden as JSON-ready dicts: the list, one ärende (members with the organ that decided
+them, the chain, the timeline with bilagor under their part, evidence, hänvisningar, audit
+trail, positions), and one § with its positions and references.
 Shared by the `namnd arenden` / `namnd arende` commands and the HTTP API."""
 
 from __future__ import annotations
