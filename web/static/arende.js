@@ -769,7 +769,7 @@ export async function liknandeView(state) {
       ? h("p", { class: "notice liknande__none", role: "note" },
         "Inget nära prejudikat hittades: ingen paragraf nedan når gränsen för ”liknande ämne” ",
         `(textlikhet minst ${found.trosklar.textlikhet["liknande ämne"]} och ordlikhet minst `,
-        `${found.trosklar.ordlikhet["liknande ämne"]}). De visas ändå, längst ifrån sist.`)
+        `${found.trosklar.ordlikhet["liknande ämne"]}). De närmaste visas ändå nedan.`)
       : null,
     close.length
       ? h("ol", { class: "result-list" }, close.map((item) => h("li", {}, similarCard(state, item))))
@@ -817,6 +817,11 @@ function similarCard(state, item) {
         ? tag(`Samma ${item.gemensamma_referenser.join(", ")}`, "tag--referens")
         : null,
       tag(capitalize(item.typ)),
+      item.textlikhet !== null || item.ordlikhet !== null
+        ? h("span", { class: "liknande__score" },
+          dotted(item.textlikhet !== null ? `textlikhet ${item.textlikhet.toFixed(2)}` : null,
+            item.ordlikhet !== null ? `ordlikhet ${item.ordlikhet.toFixed(2)}` : null))
+        : null,
       item.dokumenttyp && item.dokumenttyp !== item.typ
         ? tag(capitalize(item.dokumenttyp), "tag--quiet")
         : null,
