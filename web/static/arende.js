@@ -255,7 +255,8 @@ function timelineSection(state, arende, entries) {
 // --- the chain ---------------------------------------------------------------------------------
 
 function chainSection(state, arende, entries) {
-  if (!arende.kedja || !arende.kedja.length) return null;
+  // One step says no more than the timeline does.
+  if (!arende.kedja || arende.kedja.length < 2) return null;
   return section(
     "kedja",
     "Ärendets gång",
