@@ -35,6 +35,10 @@ def print_arende(arende: dict[str, Any]) -> None:
     print(f"Ärende {arende['id']} · {arende['kommun'] or '?'} · {arende['rubrik'] or ''}")
     if arende["dnr"]:
         print(f"dnr: {', '.join(arende['dnr'])}")
+    if arende["kedja"]:
+        print("\nÄrendets gång")
+        for step in arende["kedja"]:
+            _print_step(step)
     print("\nTidslinje")
     for entry in arende["tidslinje"]:
         datum = entry["datum"] or "okänt datum"
@@ -45,8 +49,10 @@ def print_arende(arende: dict[str, Any]) -> None:
             "" if entry["sakerhet"] == "säker" else f"  [{entry['sakerhet']} {entry['konfidens']}]"
         )
         twin = f"  (samma text som {entry['samma_text_som']})" if entry["samma_text_som"] else ""
+        indent = "    " if entry["bilaga_till"] else ""
         print(
-            f"  {datum:<12} {entry['typ']:<17} {paragraf}{entry['rubrik'] or ''}{certainty}{twin}"
+            f"  {indent}{datum:<12} {entry['typ']:<17} {paragraf}{entry['rubrik'] or ''}"
+            f"{certainty}{twin}"
         )
         print(f"  {'':<12} {'':<17} {entry['source']} · del {entry['paragraph_id']}")
     if any(e["datum_kalla"] == "dokumentet" for e in arende["tidslinje"]):
@@ -69,14 +75,13 @@ def print_arende(arende: dict[str, Any]) -> None:
             if not rec["svar"]:
                 print("     (inget svar hittat)")
             for answer in rec["svar"]:
-                paragraf = (
-                    f"§ {answer['paragraf']}"
-                    if answer["paragraf"]
-                    else f"{answer['typ']} ({answer['source']})"
+                places = ", ".join(
+                    f"§ {p['paragraf']}" if p["paragraf"] else f"{p['typ']} ({p['source']})"
+                    for p in answer["platser"]
                 )
                 note = " (osäkert)" if answer["osaker"] else ""
                 quote = answer["passager"][0]["text"]
-                _wrapped(f"svar i {paragraf}{note}: {quote[:300]}…", "     ")
+                _wrapped(f"svar i {places}{note}: {quote[:300]}…", "     ")
     if arende["positioner"]:
         print("\nPositioner")
         for paragraph in arende["positioner"]:
@@ -85,6 +90,32 @@ def print_arende(arende: dict[str, Any]) -> None:
                 party = f" ({position['parti']})" if position["parti"] else ""
                 detail = f", {position['detalj']}" if position["detalj"] else ""
                 print(f"     {position['roll']}{detail}: {position['namn']}{party}")
+
+
+def _print_step(step: dict[str, Any]) -> None:
+    if step["datum"]:
+        datum = step["datum"]
+    else:
+        span = step.get("datum_intervall") or {}
+        datum = f"odaterat ({span.get('efter') or '?'} – {span.get('senast') or '?'})"
+    paragraf = f"§ {step['paragraf']} " if step["paragraf"] else ""
+    print(f"  {step['steg'].upper()} · {datum} · {step['namnd'] or '?'}")
+    print(f"     {paragraf}{step['rubrik'] or ''} ({step['source']})")
+    extra = [
+        f"revisor {step['revisor']}" if step.get("revisor") else "",
+        f"till {step['till']}" if step.get("till") else "",
+        f"svar senast {step['svar_senast']}" if step.get("svar_senast") else "",
+        f"samma text som del {step['samma_text_som']}" if step["samma_text_som"] else "",
+    ]
+    if any(extra):
+        print(f"     {', '.join(x for x in extra if x)}")
+    for text in step.get("beslut") or []:
+        _wrapped(f"beslut: {text}", "     ")
+    for proof in step["bevis"]:
+        sure = "säker" if proof["saker"] else f"osäker {proof['konfidens']}"
+        _wrapped(f"bevis ({proof['regel']}, {sure}, del {proof['med']}): {proof['varde']}", "     ")
+    for bilaga in step["bilagor"]:
+        print(f"     bilaga: {bilaga['rubrik'] or bilaga['typ']} ({bilaga['datum'] or '?'})")
 
 
 def _wrapped(text: str, indent: str) -> None:

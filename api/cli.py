@@ -157,6 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("arende", help="one ärende: timeline, evidence, audit trail, positions")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--export",
+        choices=("json", "csv", "html"),
+        help="for the audit file: every step, date, citation and link as JSON, CSV or a "
+        "printable HTML page",
+    )
+    p.add_argument(
+        "--base-url",
+        default="",
+        help="address of `namnd serve` that export links point to (default: relative links)",
+    )
     _masking(p)
     _common(p)
 
@@ -589,7 +600,15 @@ def cmd_arende(args: argparse.Namespace) -> int:
     found = _shown(args, get_arende(_arenden_data(args).store, args.id))
     if found is None:
         raise ValueError(f"no ärende {args.id}")
-    if args.json:
+    if args.export:
+        from api.arende_export import to_csv, to_html, to_json
+
+        if args.export == "json":
+            print(json.dumps(to_json(found, args.base_url), ensure_ascii=False, indent=2))
+        else:
+            render = to_csv if args.export == "csv" else to_html
+            print(render(found, args.base_url), end="")
+    elif args.json:
         print(json.dumps(found, ensure_ascii=False, indent=2))
     else:
         print_arende(found)

@@ -19,13 +19,14 @@ import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from swedish.domain import TYPE_ORDER
+from swedish.domain import HEAD_TYPES, TYPE_ORDER
 
 from .links import link_document, store_facts
 
 # Bump when linking rules change: the next ingest relinks every document.
-ARENDEN_VERSION = 3
+ARENDEN_VERSION = 4
 PROBABLE = 0.7
+PERIOD_TYPES = HEAD_TYPES | {"motion"}
 
 
 @dataclass
@@ -336,7 +337,11 @@ def _summary(members: list[sqlite3.Row]) -> list:
         for value in json.loads(member["dnr"]):
             if value not in dnr:
                 dnr.append(value)
-    dates = sorted(m["datum"] for m in members if m["datum"])
+    # The period is the ärende's steps (a motion starts one): a bilaga's own date (a
+    # ledningssystem from last year, a rapport attached as underlag) says when it was
+    # written, not when the ärende was handled.
+    steps = [m["datum"] for m in members if m["datum"] and m["typ"] in PERIOD_TYPES]
+    dates = sorted(steps or [m["datum"] for m in members if m["datum"]])
     return [
         kommun[0][0] if kommun else None,
         rubrik,

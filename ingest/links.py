@@ -10,6 +10,7 @@ confidence and whether it is certain. Only rules that cannot be a guess are cert
 | dubblett | most of one unit's text is the other's (a § and its utdrag) | share | share ≥ 0.8 |
 | bilaga | a bilaga or rapport right after its tjänsteskrivelse/yttrande/missiv | 0.9 | yes |
 | samma_handling | another head in the same (non-kallelse) bundle, no conflicting dnr | 0.75 | no |
+| granskning | a svar, anmälan or § quoting an audit's recommendations or its title | 1.0 | yes |
 | hänvisning | "Socialnämnden beslutade den 13 oktober 2022, § 90" (own decision) | 0.7 | no |
 | rubrik | similar titles where the dnr is missing or from another diarium | 0.6 × sim | no |
 
@@ -23,16 +24,17 @@ external), but they do not merge ärenden.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
 from datetime import date
 
 from swedish.domain import HEAD_TYPES
 from swedish.patterns import find_dnr, find_references, reference_key
+from swedish.recommendations import coverage, find_recommendations, words
+from swedish.titles import TITLE_THRESHOLD, TitleKey, title_key, title_similarity
 
 from .citations import find_citations
-from .recommendations import find_recommendations
-from .titles import TITLE_THRESHOLD, TitleKey, title_key, title_similarity
 from .units import Unit, document_units
 
 DNR_UNKNOWN_KOMMUN = 0.6
@@ -43,6 +45,16 @@ SAME_BUNDLE_CONFIDENCE = 0.75
 REFERENCE_CONFIDENCE = 0.7
 TITLE_WEIGHT = 0.6
 JUSTERING_DAYS = 21  # a protokoll dated by its justering is at most this long after the meeting
+AUDIT_TYPES = ("revisionsrapport", "missiv")
+AUDIT_ANSWER_TYPES = ("svar", "yttrande", "anmälan", "beslut", "tjänsteskrivelse")
+# A revision asks for a svar within months (the seed missiv: four); a granskning of the same
+# subject more than a year away is a new one (a follow-up audit).
+AUDIT_DAYS = 365
+# Quoting this many of a revision's recommendations (all of them when it has fewer) is a
+# reference to that revision: a list of recommendations is not written twice by chance.
+QUOTED_RECOMMENDATIONS = 2
+SAME_RECOMMENDATION = 0.9  # word coverage both ways (search.audit measures it on the seeds)
+_GRANSKNING = re.compile(r"granskning|revisionsrapport|revisionens|revisorernas", re.I)
 
 
 # --- facts of one document -----------------------------------------------------------------
@@ -149,6 +161,7 @@ def link_document(conn: sqlite3.Connection, document_id: int, units: list[Unit])
     _dnr_links(conn, document_id)
     _duplicate_links(conn, document_id)
     _title_links(conn, document_id, members)
+    _audit_links(conn, document_id, members)
     resolve_citations(conn, document_id)
 
 
@@ -341,6 +354,106 @@ def _title_links(conn: sqlite3.Connection, document_id: int, members: list[Unit]
                     TITLE_WEIGHT * similarity,
                     False,
                 )
+
+
+def _audit_links(conn: sqlite3.Connection, document_id: int, members: list[Unit]) -> None:
+    """Parts of the same audit, certainly: a revisionsrapport or missiv and the nämnd's svar,
+    anmälan or § that quotes its recommendations, or that names the same granskning (the same
+    subject stems, periods agreeing); a rapport and a missiv of the same granskning
+    likewise. Only within one kommun, within AUDIT_DAYS, and never an answer dated before
+    the revision (a follow-up audit repeats recommendations an earlier svar quoted)."""
+    own = [u for u in members if u.kommun and (u.typ in AUDIT_TYPES or u.typ in AUDIT_ANSWER_TYPES)]
+    if not own:
+        return
+    types = (*AUDIT_TYPES, *AUDIT_ANSWER_TYPES)
+    others = conn.execute(
+        """SELECT paragraph_id, typ, datum, titel, titel_nyckel FROM arende_units
+           WHERE kommun = ? AND typ IN ({})""".format(",".join("?" * len(types))),
+        [own[0].kommun, *types],
+    ).fetchall()
+    said = _recommendation_words(conn, [u.id for u in own] + [r["paragraph_id"] for r in others])
+    for unit in own:
+        key = title_key(unit.title)
+        for row in others:
+            if row["paragraph_id"] == unit.id:
+                continue
+            kinds = (unit.typ, row["typ"])
+            audit_first = kinds[0] in AUDIT_TYPES
+            if not (audit_first or kinds[1] in AUDIT_TYPES):
+                continue
+            revision, answer = (
+                (unit.id, row["paragraph_id"])
+                if audit_first
+                else (
+                    row["paragraph_id"],
+                    unit.id,
+                )
+            )
+            dates = {unit.id: unit.datum, row["paragraph_id"]: row["datum"]}
+            if not _within(unit.datum, row["datum"], AUDIT_DAYS):
+                continue  # a granskning of the same subject a year away is a new one
+            both_audit = kinds[0] in AUDIT_TYPES and kinds[1] in AUDIT_TYPES
+            if not both_audit and (dates[answer] or "9") < (dates[revision] or ""):
+                continue  # an answer does not come before the revision it answers
+            quoted = _quoted(said.get(revision, []), said.get(answer, []))
+            if quoted:
+                _link(conn, answer, revision, "granskning", quoted, 1.0, True)
+                continue
+            answer_title = unit.title if not audit_first else row["titel"]
+            if not both_audit and not _GRANSKNING.search(answer_title or ""):
+                continue
+            if row["titel_nyckel"] is None:
+                continue
+            if title_similarity(key, TitleKey.decode(row["titel_nyckel"])) < 1.0:
+                continue
+            _link(
+                conn,
+                answer,
+                revision,
+                "granskning",
+                f"samma granskning: {unit.title} = {row['titel']}",
+                1.0,
+                True,
+            )
+
+
+def _recommendation_words(
+    conn: sqlite3.Connection, ids: list[int]
+) -> dict[int, list[tuple[str, ...]]]:
+    out: dict[int, list[tuple[str, ...]]] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 900):
+        batch = unique[start : start + 900]
+        for paragraph_id, text in conn.execute(
+            f"""SELECT paragraph_id, text FROM rekommendationer
+                WHERE paragraph_id IN ({",".join("?" * len(batch))}) ORDER BY start""",
+            batch,
+        ):
+            out.setdefault(paragraph_id, []).append(words(text))
+    return out
+
+
+def _quoted(revision: list[tuple[str, ...]], answer: list[tuple[str, ...]]) -> str | None:
+    """ "citerar 5 av 5 rekommendationer" when the answer quotes enough of the revision's."""
+    if not revision or not answer:
+        return None
+    found = sum(
+        1
+        for wanted in revision
+        if any(
+            min(coverage(wanted, given), coverage(given, wanted)) >= SAME_RECOMMENDATION
+            for given in answer
+        )
+    )
+    if found < min(len(revision), QUOTED_RECOMMENDATIONS):
+        return None
+    return f"citerar {found} av {len(revision)} av revisionens rekommendationer"
+
+
+def _within(a: str | None, b: str | None, days: int) -> bool:
+    if not a or not b:
+        return True
+    return abs((date.fromisoformat(a) - date.fromisoformat(b)).days) <= days
 
 
 # --- hänvisningar ------------------------------------------------------------------------

@@ -9,6 +9,10 @@ The timeline type says what a unit is in the life of an ärende: revisionsrappor
 rapport, motion. `datum_kalla` says whether the unit's part states its date itself
 ("egen") or inherits the document's date ("dokumentet"), so a timeline never presents an
 inherited date as the unit's own.
+
+`paragraph_organ` says which organ decided a §: the one its protokoll's header names, or,
+in a bundle without that header, the organ of its dnr series when the decision is sent to
+the organ the bundle was filed under; never the addressee.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from dataclasses import dataclass
 
 from swedish.patterns import find_dates
 
-_MISSIV = re.compile(r"\bemotser\b|\bför revisorerna\b|\brevisorerna i \w+ kommun", re.I)
+# The revisorer's cover letter asks for the nämnd's answer ("Vi emotser …") and is signed
+# "För revisorerna"; a rapport mentions "revisorerna i X kommun" as its commissioner.
+_MISSIV = re.compile(r"\bemotser\b|^\s*för revisorerna\b", re.I | re.M)
 
 
 @dataclass
@@ -106,9 +112,7 @@ def unit_typ(unit: Unit, text: str) -> str:
     return unit.dokumenttyp
 
 
-def _date_source(
-    unit: Unit, text: str, part_dates: dict[tuple[int, int], set[str]]
-) -> str | None:
+def _date_source(unit: Unit, text: str, part_dates: dict[tuple[int, int], set[str]]) -> str | None:
     """ "egen" when the unit's part states its date, "dokumentet" when it is inherited.
     `part_dates` caches the dates found per part (read once, not once per §)."""
     if not unit.datum:

@@ -1,5 +1,6 @@
-"""Ärenden as JSON-ready dicts: the list, one ärende (members, timeline, evidence,
-hänvisningar, audit trail, positions), and one § with its positions and references.
+"""Ärenden as JSON-ready dicts: the list, one ärende (members with the organ that decided
+them, the chain, the timeline with bilagor under their part, evidence, hänvisningar, audit
+trail, positions), and one § with its positions and references.
 Shared by the `namnd arenden` / `namnd arende` commands and the HTTP API."""
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 from index.filters import Filters
 from index.store import Store
 from swedish.domain import TYPE_ORDER
+from swedish.organs import paragraph_organ
 from swedish.patterns import find_dnr
 
 from .audit import audit_trail
+from .chain import STEPS, audit_chain
 from .citation import unit_citations
 from .facts import paragraph_references, positions
 from .query import parse_query
@@ -139,11 +142,14 @@ def _list_item(store: Store, row: sqlite3.Row) -> dict[str, Any]:
 _MEMBER_SQL = """
     SELECT u.paragraph_id, u.document_id, u.arende_id, u.kommun, u.typ, u.datum, u.datum_typ,
            u.datum_kalla, u.sakerhet, u.konfidens, p.part_id, p.paragraf, p.rubrik, p.dnr,
-           p.start, p.end, p.sections, p.att_satser, pa.dokumenttyp, pa.title, pa.namnd,
-           d.filename, d.source_url
+           p.start, p.end, p.sections, p.att_satser, p.skickas_till, pa.dokumenttyp, pa.title,
+           pa.namnd, d.filename, d.source_url,
+           substr(d.text, pa.start + 1, min(p.start - pa.start, {HEAD_CHARS})) AS head
     FROM arende_units u JOIN paragraphs p ON p.id = u.paragraph_id
     JOIN parts pa ON pa.id = p.part_id JOIN documents d ON d.id = u.document_id
 """
+HEAD_CHARS = 3000  # of a part before its §: a protokoll's header names its organ there
+_MEMBER_SQL = _MEMBER_SQL.replace("{HEAD_CHARS}", str(HEAD_CHARS))
 
 
 def get_arende(store: Store, arende_id: int) -> dict[str, Any] | None:
@@ -153,22 +159,32 @@ def get_arende(store: Store, arende_id: int) -> dict[str, Any] | None:
     if not rows:
         return None
     out = _list_item(store, rows[0])
-    members = [dict(r) for r in store.query(f"{_MEMBER_SQL} WHERE u.arende_id = ?", [arende_id])]
+    members = [
+        _with_organ(dict(r))
+        for r in store.query(f"{_MEMBER_SQL} WHERE u.arende_id = ?", [arende_id])
+    ]
     ids = [m["paragraph_id"] for m in members]
     references = paragraph_references(store, ids)
     said = positions(store, ids)
     same_text = _duplicates(store, ids)
-    timeline = sorted(members, key=_sortable)
+    links = _links(store, ids)
+    leaves = _leaves(members, links)
+    timeline = _grouped(sorted(members, key=_sortable), leaves)
     cited = unit_citations(store, ids, with_source=True)
     first_of_text: dict[int, int] = {}
+    twins: dict[int, int] = {}
     out["tidslinje"] = []
     for member in timeline:
         entry = _member(member, references, said) | cited.get(member["paragraph_id"], {})
-        twins = [t for t in same_text.get(member["paragraph_id"], []) if t in first_of_text]
-        entry["samma_text_som"] = first_of_text[twins[0]] if twins else None
+        earlier = [t for t in same_text.get(member["paragraph_id"], []) if t in first_of_text]
+        entry["samma_text_som"] = first_of_text[earlier[0]] if earlier else None
+        if earlier:
+            twins[member["paragraph_id"]] = entry["samma_text_som"]
         first_of_text[member["paragraph_id"]] = entry["samma_text_som"] or member["paragraph_id"]
+        entry["bilaga_till"] = leaves.get(member["paragraph_id"])
         out["tidslinje"].append(entry)
-    out["lankar"] = _links(store, ids)
+    out["kedja"] = audit_chain(store, members, links, leaves, twins)
+    out["lankar"] = links
     out["hanvisningar"] = _references(store, ids)
     out["revision"] = audit_trail(store, members)
     out["positioner"] = [
@@ -183,6 +199,50 @@ def get_arende(store: Store, arende_id: int) -> dict[str, Any] | None:
         for m in timeline
         if said.get(m["paragraph_id"])
     ]
+    return out
+
+
+def _with_organ(member: dict[str, Any]) -> dict[str, Any]:
+    """The member with the organ that decided it (a § from its protokoll and dnr series)."""
+    member["dnr"] = _json(member["dnr"])
+    member["att_satser"] = _json(member["att_satser"])
+    if member["paragraf"]:
+        member["organ"], member["organ_kalla"] = paragraph_organ(
+            member["namnd"], member["head"] or "", member["dnr"], _json(member["skickas_till"])
+        )
+    else:
+        member["organ"], member["organ_kalla"] = member["namnd"], "handlingen"
+    return member
+
+
+def _leaves(members: list[dict[str, Any]], links: list[dict[str, Any]]) -> dict[int, int]:
+    """Bilaga -> the member it is attached to (a revisionsrapport after its missiv, or a
+    motion, is a step of its own, not a bilaga)."""
+    typ = {m["paragraph_id"]: m["typ"] for m in members}
+    out: dict[int, int] = {}
+    for link in links:
+        unit, head = link["fran"], link["till"]
+        if link["regel"] == "bilaga" and head in typ and typ.get(unit) not in STEPS:
+            out.setdefault(unit, head)
+    return out
+
+
+def _grouped(timeline: list[dict[str, Any]], leaves: dict[int, int]) -> list[dict[str, Any]]:
+    """The timeline with each bilaga right after the member it is attached to."""
+    attached: dict[int, list[dict[str, Any]]] = {}
+    for member in timeline:
+        if member["paragraph_id"] in leaves:
+            attached.setdefault(leaves[member["paragraph_id"]], []).append(member)
+    out: list[dict[str, Any]] = []
+
+    def place(member: dict[str, Any]) -> None:
+        out.append(member)
+        for bilaga in attached.get(member["paragraph_id"], []):
+            place(bilaga)
+
+    for member in timeline:
+        if member["paragraph_id"] not in leaves:
+            place(member)
     return out
 
 
@@ -210,10 +270,11 @@ def _member(
         "datum_typ": member["datum_typ"],
         "datum_kalla": member["datum_kalla"],
         "kommun": member["kommun"],
-        "namnd": member["namnd"],
+        "namnd": member["organ"],
+        "organ_kalla": member["organ_kalla"],
         "paragraf": member["paragraf"],
         "rubrik": member["rubrik"] or member["title"],
-        "dnr": _json(member["dnr"]),
+        "dnr": member["dnr"],
         "source": member["filename"],
         "source_url": member["source_url"],
         "start": member["start"],
@@ -321,8 +382,9 @@ def _references(store: Store, ids: list[int]) -> list[dict[str, Any]]:
 def get_paragraf(store: Store, paragraph_id: int) -> dict[str, Any] | None:
     """A § (or a part without §) with its ärende, positions, references and hänvisningar."""
     rows = store.query(
-        """SELECT p.*, pa.dokumenttyp, pa.title, pa.namnd, pa.datum, pa.datum_typ,
-                  d.kommun, d.filename, d.source_url
+        f"""SELECT p.*, pa.dokumenttyp, pa.title, pa.namnd, pa.datum, pa.datum_typ,
+                  d.kommun, d.filename, d.source_url,
+                  substr(d.text, pa.start + 1, min(p.start - pa.start, {HEAD_CHARS})) AS head
            FROM paragraphs p JOIN parts pa ON pa.id = p.part_id
            JOIN documents d ON d.id = p.document_id WHERE p.id = ?""",
         [paragraph_id],
@@ -330,6 +392,11 @@ def get_paragraf(store: Store, paragraph_id: int) -> dict[str, Any] | None:
     if not rows:
         return None
     row = rows[0]
+    organ, organ_kalla = (
+        paragraph_organ(row["namnd"], row["head"], _json(row["dnr"]), _json(row["skickas_till"]))
+        if row["paragraf"]
+        else (row["namnd"], "handlingen")
+    )
     unit = store.query(
         "SELECT arende_id, typ, sakerhet, konfidens, datum_kalla FROM arende_units "
         "WHERE paragraph_id = ?",
@@ -342,7 +409,8 @@ def get_paragraf(store: Store, paragraph_id: int) -> dict[str, Any] | None:
         "document_id": row["document_id"],
         "part_id": row["part_id"],
         "kommun": row["kommun"],
-        "namnd": row["namnd"],
+        "namnd": organ,
+        "organ_kalla": organ_kalla,
         "datum": row["datum"],
         "datum_typ": row["datum_typ"],
         "datum_kalla": unit_row["datum_kalla"] if unit_row else None,

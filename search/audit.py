@@ -12,7 +12,8 @@ whole svar) is scored by how much of the recommendation it contains, word by wor
 spelling slips ("skyndsambetskrav", "arbetsätt") still count. The best paragraph per svar
 wins, so two recommendations that differ only at the end (rutiner / delegationsordning)
 land on their own paragraphs. The paragraphs that follow an answer, up to the next answer,
-are given as its continuation, marked so.
+are given as its continuation, marked so. A § that adopts the svar repeats its paragraphs:
+the same passage is one answer with both places (`platser`), so it is shown once.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from functools import lru_cache
 from typing import Any
 
 from index.store import Store
+from swedish.recommendations import coverage, words
 
 # Share of a recommendation's words a paragraph quotes (in runs of three or more words).
 # Measured on the seeds: a quoting paragraph scores 1.0 (spelling slips included), the other
@@ -36,7 +36,6 @@ CONTINUATION = 2  # at most this many following paragraphs
 REVISION_TYPES = ("revisionsrapport", "missiv")
 ANSWER_TYPES = ("svar", "yttrande", "beslut", "tjänsteskrivelse")
 _CLOSING = re.compile(r"^(?:till sist|slutligen|avslutningsvis|sammanfattningsvis)\b", re.I)
-_WORD = re.compile(r"\w+", re.UNICODE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-–—•*·]|\d{1,2}[.)])\s")
 
 
@@ -97,12 +96,12 @@ def _unify(rows) -> list[dict[str, Any]]:
             "end": row["end"],
             "text": row["text"],
         }
-        words = _words(row["text"])
+        said = words(row["text"])
         same = next(
             (
                 r
                 for r in out
-                if min(_coverage(words, r["_words"]), _coverage(r["_words"], words))
+                if min(coverage(said, r["_words"]), coverage(r["_words"], said))
                 >= SAME_RECOMMENDATION
             ),
             None,
@@ -115,7 +114,7 @@ def _unify(rows) -> list[dict[str, Any]]:
                     "fran_revisionen": row["typ"] in REVISION_TYPES,
                     "kallor": [source],
                     "svar": [],
-                    "_words": words,
+                    "_words": said,
                 }
             )
         else:
@@ -172,9 +171,7 @@ def _answer(
 ) -> None:
     if not blocks:
         return
-    scores = [
-        [_coverage(_words(r["text"]), _words(b.text)) for b in blocks] for r in recommendations
-    ]
+    scores = [[coverage(words(r["text"]), words(b.text)) for b in blocks] for r in recommendations]
     chosen: dict[int, int] = {}  # recommendation index -> block index
     taken: set[int] = set()
     for threshold in (ANSWER_THRESHOLD, GUESS_THRESHOLD):
@@ -200,20 +197,41 @@ def _answer(
             if k in taken or _CLOSING.match(blocks[k].text):
                 break
             passages.append(_passage(blocks[k], "fortsättning"))
+        place = {
+            "paragraph_id": member["paragraph_id"],
+            "document_id": member["document_id"],
+            "typ": member["typ"],
+            "paragraf": member.get("paragraf"),
+            "rubrik": member.get("rubrik") or member.get("title"),
+            "datum": member.get("datum") if member.get("datum_kalla") != "dokumentet" else None,
+            "source": member.get("filename"),
+            "start": block.start,
+            "end": block.end,
+        }
+        same = _same_answer(recommendations[i]["svar"], block.text)
+        if same is not None:
+            same["platser"].append(place)  # the § repeats the svar: one text, two places
+            continue
         recommendations[i]["svar"].append(
             {
-                "paragraph_id": member["paragraph_id"],
-                "document_id": member["document_id"],
-                "typ": member["typ"],
-                "paragraf": member.get("paragraf"),
-                "rubrik": member.get("rubrik") or member.get("title"),
-                "datum": member.get("datum"),
-                "source": member.get("filename"),
+                **{k: v for k, v in place.items() if k not in ("start", "end")},
                 "likhet": round(scores[i][j], 3),
                 "osaker": scores[i][j] < ANSWER_THRESHOLD,
                 "passager": passages,
+                "platser": [place],
             }
         )
+
+
+def _same_answer(answers: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+    """The answer already found whose quoting passage is this text (word for word but for
+    spelling slips, as a § that adopts the svar repeats it)."""
+    said = words(text)
+    for answer in answers:
+        given = words(answer["passager"][0]["text"])
+        if min(coverage(said, given), coverage(given, said)) >= SAME_RECOMMENDATION:
+            return answer
+    return None
 
 
 def _passage(block: Block, roll: str) -> dict[str, Any]:
@@ -224,39 +242,3 @@ def _passage(block: Block, roll: str) -> dict[str, Any]:
         "end": block.end,
         "text": block.text,
     }
-
-
-# --- word matching -------------------------------------------------------------------------
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(w.lower() for w in _WORD.findall(text))
-
-
-def _coverage(wanted: tuple[str, ...], text: tuple[str, ...]) -> float:
-    """Share of `wanted`'s words found in `text` in the same order, in runs of at least
-    three words (scattered "att", "för", "och" do not count; spelling slips of long words
-    do)."""
-    if not wanted:
-        return 0.0
-    vocabulary = set(wanted)
-    mapped = [w if w in vocabulary else _near(w, vocabulary) for w in text]
-    matcher = SequenceMatcher(None, list(wanted), mapped, autojunk=False)
-    found = sum(size for _, _, size in matcher.get_matching_blocks() if size >= 3)
-    return found / len(wanted)
-
-
-def _near(word: str, vocabulary: set[str]) -> str:
-    if len(word) < 6:
-        return word
-    for candidate in vocabulary:
-        if _similar(word, candidate):
-            return candidate
-    return word
-
-
-@lru_cache(maxsize=100_000)
-def _similar(a: str, b: str) -> bool:
-    if len(b) < 6 or abs(len(a) - len(b)) > 2 or a[:3] != b[:3]:
-        return False
-    return SequenceMatcher(None, a, b).ratio() >= 0.85

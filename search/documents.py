@@ -113,11 +113,21 @@ def document_units(store: Store, document_id: int) -> list[dict[str, Any]]:
 def _document_dict(store: Store, row) -> dict[str, Any]:
     out = {field: row[field] for field in _DOC_FIELDS}
     out["justerare"] = json.loads(row["justerare"])
+    # Each part with the type and date source of its unit (a revisionsrapport in a svar's
+    # bundle opens under its own kind, title and date), when the store has ärenden.
+    unit = (
+        """(SELECT u.{0} FROM paragraphs p JOIN arende_units u ON u.paragraph_id = p.id
+             WHERE p.part_id = pa.id ORDER BY p.ordinal LIMIT 1)"""
+        if has_arenden(store)
+        else "NULL"
+    )
     out["parts"] = [
         dict(r)
         for r in store.query(
-            """SELECT id, ordinal, dokumenttyp, title, namnd, datum, datum_typ, start, end
-               FROM parts WHERE document_id = ? ORDER BY ordinal""",
+            f"""SELECT pa.id, pa.ordinal, pa.dokumenttyp, pa.title, pa.namnd, pa.datum,
+                       pa.datum_typ, pa.start, pa.end, {unit.format("typ")} AS typ,
+                       {unit.format("datum_kalla")} AS datum_kalla
+                FROM parts pa WHERE pa.document_id = ? ORDER BY pa.ordinal""",
             [row["id"]],
         )
     ]

@@ -368,8 +368,14 @@ def test_arenden_and_paragrafer_are_masked(masked, unmasked):
     listing, body = get(masked, "/api/arenden")
     assert_no_personnummer(body)
     assert SAMORDNING in get(unmasked, "/api/arenden")[1]
+    exported = []
     for arende in listing["arenden"]:
         assert_no_personnummer(get(masked, f"/api/arenden/{arende['id']}")[1])
+        for export in ("export.json", "export.csv", "utskrift"):
+            response = masked.get(f"/api/arenden/{arende['id']}/{export}")
+            assert response.status_code == 200
+            exported.append(response.text)
+    assert_no_personnummer("".join(exported))
     unit_ids = [u["paragraph_id"] for u in get(masked, "/api/documents/1")[0]["enheter"]]
     assert unit_ids
     bodies = [get(masked, f"/api/paragrafer/{i}")[1] for i in unit_ids]
@@ -433,6 +439,10 @@ def test_cli_arende_is_masked(data_path, capsys):
     for arende_id in ids:
         assert main(["arende", str(arende_id), "--data-dir", str(data_path)]) == 0
         outputs.append(capsys.readouterr().out)
+        for export in ("csv", "html"):
+            argv = ["arende", str(arende_id), "--export", export, "--data-dir", str(data_path)]
+            assert main(argv) == 0
+            outputs.append(capsys.readouterr().out)
     assert_no_personnummer("".join(outputs))
     assert "XXXXXX-XXXX" in "".join(outputs)
 

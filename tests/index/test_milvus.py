@@ -24,9 +24,10 @@ from support.paths import DATA, ROOT
 from support.seeds import seed_path
 
 from api.cli import main
-from index.bm25 import Filters, IndexedChunk
+from index.bm25 import IndexedChunk
 from index.datadir import DataDir
 from index.embed import embed_pending
+from index.filters import Filters
 from index.milvus import (
     DB_FILE,
     SERVER_FILE,

@@ -5,6 +5,9 @@ directories built by the ingest pipeline."""
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import itertools
 import json
 import shutil
@@ -20,8 +23,9 @@ from api.cli import main
 from index.datadir import DataDir
 from ingest import arenden as arenden_rules
 from ingest.pipeline import ingest_paths
-from ingest.titles import TITLE_THRESHOLD, title_key, title_similarity
 from search.arenden import get_arende, get_paragraf, list_arenden
+from swedish.organs import paragraph_organ
+from swedish.titles import TITLE_THRESHOLD, title_key, title_similarity
 
 # A protokoll of the meeting § 78 of seed 000 refers to ("Socialnämnden beslutade den
 # 13 oktober 2022, § 90"), to see a reference resolve when its target arrives.
@@ -118,8 +122,14 @@ def test_the_revision_case_is_one_arende_in_date_order(ingested):
     timeline = [entry["paragraph_id"] for entry in arende["tidslinje"]]
     order = [timeline.index(units[name]) for name in ("rapport", "141", "svar", "76")]
     assert order == sorted(order), arende["tidslinje"]
-    dates = [entry["datum"] for entry in arende["tidslinje"]]
+    # The steps are in date order; each bilaga follows the part it is attached to.
+    steps = [e for e in arende["tidslinje"] if e["bilaga_till"] is None]
+    dates = [entry["datum"] for entry in steps]
     assert dates == sorted(dates)
+    for i, entry in enumerate(arende["tidslinje"]):
+        if entry["bilaga_till"] is not None:
+            before = [e["paragraph_id"] for e in arende["tidslinje"][:i]]
+            assert entry["bilaga_till"] in before
     by_unit = {entry["paragraph_id"]: entry for entry in arende["tidslinje"]}
     assert by_unit[units["rapport"]]["typ"] == "revisionsrapport"
     assert by_unit[units["rapport"]]["datum"] == "2023-05-31"
@@ -133,23 +143,30 @@ def test_the_revision_case_is_one_arende_in_date_order(ingested):
     # § 76 repeats the svar word for word, and says so.
     assert by_unit[units["76"]]["samma_text_som"] == units["svar"]
     assert arende["dnr"] == ["KSKF/2023:237", "SOCN/2023:39"]
+    # The period starts at the audit, not at the date of a ledningssystem attached to the svar.
+    assert (arende["forsta_datum"], arende["senaste_datum"]) == ("2023-05-31", "2023-09-26")
+    bilagor = [e for e in arende["tidslinje"] if e["bilaga_till"] is not None]
+    assert min(e["datum"] for e in bilagor) < arende["forsta_datum"]
 
 
-def test_guessed_members_are_never_certain(ingested):
+def test_the_audit_parts_are_certain_members_and_guesses_never_are(ingested):
     store = ingested.store
     units = revision_units(store)
     arende = get_arende(store, arende_id(store, units["76"]))
     by_unit = {entry["paragraph_id"]: entry for entry in arende["tidslinje"]}
-    # The svar is § 76's text (a certain link); the revision and § 141 are in the same
-    # bundle as the svar (a probable link) and have similar titles (a guess).
-    assert by_unit[units["svar"]]["sakerhet"] == "säker"
-    for name in ("rapport", "missiv", "141"):
-        assert by_unit[units[name]]["sakerhet"] == "trolig", name
-        assert by_unit[units[name]]["konfidens"] < 1
+    # The svar and § 76 quote the revision's recommendations: the report and the missiv
+    # are certain members, and so is § 141, which names the same granskning.
+    for name in ("rapport", "missiv", "141", "svar", "76"):
+        assert by_unit[units[name]]["sakerhet"] == "säker", name
+        assert by_unit[units[name]]["konfidens"] == 1
     assert arende["osakra"] == sum(1 for e in arende["tidslinje"] if e["sakerhet"] != "säker")
     links = {
         (link["regel"], frozenset((link["fran"], link["till"]))): link for link in arende["lankar"]
     }
+    quoted = links[("granskning", frozenset((units["svar"], units["missiv"])))]
+    assert quoted["saker"] and quoted["varde"] == "citerar 5 av 5 av revisionens rekommendationer"
+    named = links[("granskning", frozenset((units["141"], units["missiv"])))]
+    assert named["saker"] and named["varde"].startswith("samma granskning:")
     duplicate = links[("dubblett", frozenset((units["76"], units["svar"])))]
     assert duplicate["saker"] and duplicate["konfidens"] >= 0.9
     bundle = links[("samma_handling", frozenset((units["141"], units["svar"])))]
@@ -159,7 +176,7 @@ def test_guessed_members_are_never_certain(ingested):
     assert all("≈" in link["varde"] for link in titles)
 
 
-def test_each_recommendation_shows_its_answering_paragraph(ingested):
+def test_each_recommendation_shows_its_answering_paragraph_once(ingested):
     store = ingested.store
     units = revision_units(store)
     arende = get_arende(store, arende_id(store, units["76"]))
@@ -169,15 +186,20 @@ def test_each_recommendation_shows_its_answering_paragraph(ingested):
     for recommendation, (wanted, answer) in zip(recommendations, ANSWERS, strict=True):
         assert recommendation["text"].startswith(wanted)
         assert recommendation["fran_revisionen"]
-        answered = {a["paragraph_id"]: a for a in recommendation["svar"]}
-        assert set(answered) == {units["svar"], units["76"]}, recommendation["text"]
-        for found in answered.values():
-            first = found["passager"][0]
-            assert first["roll"] == "citerar" and not found["osaker"]
-            assert first["text"].startswith(answer), (wanted, first["text"][:80])
-            assert texts[first["document_id"]][first["start"] : first["end"]] == first["text"]
-            for passage in found["passager"][1:]:
-                assert passage["roll"] == "fortsättning"
+        # The svar and § 76 write the same paragraph: one answer, shown once, in two places.
+        [found] = recommendation["svar"]
+        assert {p["paragraph_id"] for p in found["platser"]} == {units["svar"], units["76"]}
+        first = found["passager"][0]
+        assert first["roll"] == "citerar" and not found["osaker"]
+        assert first["text"].startswith(answer), (wanted, first["text"][:80])
+        assert texts[first["document_id"]][first["start"] : first["end"]] == first["text"]
+        for passage in found["passager"][1:]:
+            assert passage["roll"] == "fortsättning"
+        for place in found["platser"]:
+            assert texts[place["document_id"]][place["start"] : place["end"]].startswith(answer)
+    # No passage appears twice anywhere in the audit trail.
+    shown = [p["text"] for r in recommendations for a in r["svar"] for p in a["passager"]]
+    assert len(shown) == len(set(shown))
     # The missiv lists all five; the KPMG rapport lists four of them twice.
     first, second = recommendations[0], recommendations[1]
     assert {s["typ"] for s in first["kallor"] if s["typ"] in ("missiv", "revisionsrapport")} == {
@@ -186,6 +208,48 @@ def test_each_recommendation_shows_its_answering_paragraph(ingested):
     assert [s["typ"] for s in second["kallor"]].count("revisionsrapport") == 2
     for source in second["kallor"]:
         assert texts[source["document_id"]][source["start"] : source["end"]] == source["text"]
+
+
+def test_the_audit_chain_reads_as_a_revisor_reads_it(ingested):
+    store = ingested.store
+    units = revision_units(store)
+    chain = get_arende(store, arende_id(store, units["76"]))["kedja"]
+    steps = [(s["steg"], s["paragraph_id"]) for s in chain]
+    assert steps == [
+        ("granskning", units["rapport"]),
+        ("missiv", units["missiv"]),
+        ("anmälan", units["141"]),
+        ("svar", units["svar"]),
+        ("beslut", units["76"]),
+    ]
+    report, missiv, anmalan, svar, decision = chain
+    assert report["rubrik"] == "Granskning av handläggning inom barn och ungdomsvården"
+    assert (report["datum"], report["revisor"]) == ("2023-05-31", "KPMG")
+    assert (missiv["till"], missiv["svar_senast"]) == ("Socialnämnden", "2023-10-20")
+    # The svar states no date: it is not dated by its bundle (the missiv's date) but placed
+    # between the revision it answers and the decision that adopts it.
+    assert svar["datum"] is None and svar["handlingens_datum"] == "2023-06-14"
+    assert svar["datum_intervall"] == {"efter": "2023-06-14", "senast": "2023-09-26"}
+    # The decision: § 76 with its beslut text and date.
+    assert decision["datum"] == "2023-09-26" and decision["paragraf"] == "76"
+    assert decision["beslut"] == [
+        "Socialförvaltningens förslag antas som socialnämndens svar på kommunrevisionens "
+        "granskning av handläggningen inom barn och ungdomsvård."
+    ]
+    assert decision["samma_text_som"] == units["svar"]
+    # Every step carries the evidence that places it; the bilagor sit under their part.
+    for step in chain:
+        assert step["bevis"] and step["bevis"][0]["saker"], step["steg"]
+    assert {b["rubrik"] for b in svar["bilagor"]} >= {
+        "Ledningssystem för systematiskt kvalitetsarbete",
+        "Socialförvaltningens kvalitetsberättelse 2022",
+    }
+    assert [b["typ"] for b in missiv["bilagor"]] == ["bilaga"]
+    # § 141 has a KSKF dnr and is sent to Socialnämnden: another organ decided it.
+    assert (anmalan["namnd"], decision["namnd"]) == (
+        "Kommunstyrelsen/kommunfullmäktige",
+        "Socialnämnden",
+    )
 
 
 def test_the_two_utforma_recommendations_are_not_swapped(ingested):
@@ -538,7 +602,7 @@ def test_api_document_lists_its_units_with_arende_positions_and_references(clien
     units = {u["paragraph_id"]: u for u in document["enheter"]}
     missiv = units[revision["missiv"]]
     assert missiv["paragraf"] is None and missiv["typ"] == "missiv"
-    assert missiv["sakerhet"] == "trolig"
+    assert missiv["sakerhet"] == "säker"
     assert missiv["arende_id"] == arende_id(store, revision["76"])
 
 
@@ -575,10 +639,276 @@ def test_cli_lists_and_shows_arenden(ingested, capsys):
     listed = json.loads(capsys.readouterr().out)
     revision = listed["arenden"][0]["id"]
     assert main(["arende", str(revision), "--data-dir", str(ingested.path)]) == 0
-    text = capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())  # wrapped at 100 characters
     assert "Revisionens rekommendationer och nämndens svar" in text
     assert "Avseende rekommendationen att revidera nämndens mål" in text
+    assert "svar i svar (003_7df18b0522fd7f8d.txt), § 76:" in text
     assert main(["arende", str(revision), "--json", "--data-dir", str(ingested.path)]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == revision
     assert main(["arende", "999999", "--data-dir", str(ingested.path)]) == 2
     assert "no ärende 999999" in capsys.readouterr().err
+
+
+# --- the chain beyond the seed -----------------------------------------------------------------
+
+# Another kommun's audit, written for this test: a PwC rapport, the revisorer's missiv and the
+# nämnd's § in three files, no dnr in common, another organ (with a hyphen in its name).
+AUDIT_RAPPORT = """Revisionsrapport
+
+Granskning av biståndshandläggning inom hemtjänsten
+
+Vimmerby kommun
+
+PwC
+
+2024-02-15
+
+1 Sammanfattning
+
+PwC har på uppdrag av de förtroendevalda revisorerna i Vimmerby kommun granskat om vård- och \
+omsorgsnämnden säkerställer en ändamålsenlig och rättssäker biståndshandläggning inom hemtjänsten.
+
+Vår samlade bedömning är att nämnden delvis säkerställer en rättssäker handläggning. Uppföljningen \
+av beviljade insatser sker inte regelbundet och nämnden saknar en rutin för att följa upp att \
+beslut verkställs inom skälig tid.
+
+2 Rekommendationer
+
+Utifrån granskningen rekommenderar vi vård- och omsorgsnämnden att:
+
+- Upprätta en rutin för regelbunden uppföljning av beviljade hemtjänstinsatser.
+- Säkerställa att beslut om hemtjänst verkställs inom skälig tid och att dröjsmål rapporteras.
+- Utveckla egenkontrollen av biståndshandläggningen genom årlig aktgranskning.
+
+3 Inledning
+
+Granskningen omfattar biståndshandläggning enligt 4 kap. 1 § SoL för personer som ansöker om \
+hemtjänst. Granskningen har genomförts genom dokumentstudier, intervjuer och stickprov i 20 akter.
+"""
+
+AUDIT_MISSIV = """Vimmerby kommun
+Revisorerna
+
+2024-02-20
+
+Till: Vård- och omsorgsnämnden
+
+För kännedom: Kommunfullmäktige
+
+Granskning av biståndshandläggning inom hemtjänsten
+
+Vi har med stöd av PwC granskat om vård- och omsorgsnämnden säkerställer en ändamålsenlig och \
+rättssäker biståndshandläggning inom hemtjänsten.
+
+Mot bakgrund av granskningen rekommenderar vi nämnden att:
+
+- Upprätta en rutin för regelbunden uppföljning av beviljade hemtjänstinsatser.
+- Säkerställa att beslut om hemtjänst verkställs inom skälig tid och att dröjsmål rapporteras.
+- Utveckla egenkontrollen av biståndshandläggningen genom årlig aktgranskning.
+
+Vi emotser nämndens yttrande senast 2024-05-31.
+
+För revisorerna i Vimmerby kommun
+
+Karin Ström
+Ordförande
+"""
+
+AUDIT_PROTOKOLL = """Vimmerby kommun
+
+Protokoll Vård- och omsorgsnämnden
+
+Sammanträdesdatum 2024-04-23
+
+Plats och tid\tKommunhuset klockan 13:00-15:00
+Ledamöter\tLars Ek (S) ordförande, Maria Dahl (M) vice ordförande
+
+Utses att justera Maria Dahl
+
+Paragrafer 30 - 30
+
+§ 30
+
+VON 2024:41
+
+Svar på revisionens granskning av biståndshandläggning inom hemtjänsten
+
+Beslut
+
+1. Vård- och omsorgsnämnden antar förvaltningens förslag som sitt svar till revisorerna.
+
+Ärendebeskrivning
+
+Revisorerna har granskat biståndshandläggningen inom hemtjänsten. Revisionens rekommendationer \
+till nämnden är:
+
+- Upprätta en rutin för regelbunden uppföljning av beviljade hemtjänstinsatser.
+- Säkerställa att beslut om hemtjänst verkställs inom skälig tid och att dröjsmål rapporteras.
+- Utveckla egenkontrollen av biståndshandläggningen genom årlig aktgranskning.
+
+Avseende rekommendationen att upprätta en rutin för regelbunden uppföljning av beviljade \
+hemtjänstinsatser har förvaltningen tagit fram en rutin som införs under hösten 2024.
+
+Förvaltningen instämmer i att säkerställa att beslut om hemtjänst verkställs inom skälig tid och \
+att dröjsmål rapporteras, och rapporterar ej verkställda beslut kvartalsvis.
+
+Beslutet skickas till:
+Revisorerna
+"""
+
+
+def test_another_kommuns_audit_in_three_files_is_one_certain_chain(tmp_path, fresh):
+    files = []
+    for name, text in (
+        ("protokoll.txt", AUDIT_PROTOKOLL),
+        ("missiv.txt", AUDIT_MISSIV),
+        ("rapport.txt", AUDIT_RAPPORT),
+    ):
+        files.append(tmp_path / name)
+        files[-1].write_text(text, encoding="utf-8")
+    summary = ingest_paths(fresh, files, progress=False)
+    assert summary.count("ingested") == 3, [r.reason for r in summary.results]
+    store = fresh.store
+    cases = {r[0] for r in store.query("SELECT DISTINCT arende_id FROM arende_units")}
+    assert len(cases) == 1
+    arende = get_arende(store, cases.pop())
+    assert arende["osakra"] == 0
+    assert {e["sakerhet"] for e in arende["tidslinje"]} == {"säker"}
+    assert (arende["forsta_datum"], arende["senaste_datum"]) == ("2024-02-15", "2024-04-23")
+    steps = {s["steg"]: s for s in arende["kedja"]}
+    assert [s["steg"] for s in arende["kedja"]] == ["granskning", "missiv", "beslut"]
+    assert (steps["granskning"]["revisor"], steps["granskning"]["datum"]) == ("PwC", "2024-02-15")
+    assert steps["missiv"]["svar_senast"] == "2024-05-31"
+    assert steps["beslut"]["beslut"] == [
+        "Vård- och omsorgsnämnden antar förvaltningens förslag som sitt svar till revisorerna."
+    ]
+    assert steps["beslut"]["namnd"] == "Vård- och omsorgsnämnden"
+    rules = {link["regel"] for link in arende["lankar"] if link["saker"]}
+    assert rules == {"granskning"}
+    # The rapport's list (after "vård- och omsorgsnämnden att:") is read, and the first
+    # recommendation is answered in § 30.
+    assert len(arende["revision"]) == 3
+    assert arende["revision"][0]["fran_revisionen"]
+    assert arende["revision"][0]["svar"][0]["platser"][0]["paragraf"] == "30"
+    assert_consistent(store)
+
+
+def test_an_audit_of_the_same_subject_years_later_is_not_certainly_the_same(tmp_path, fresh):
+    later = AUDIT_RAPPORT.replace("2024-02-15", "2026-03-02").replace(
+        "- Upprätta en rutin för regelbunden uppföljning av beviljade hemtjänstinsatser.\n", ""
+    )
+    files = []
+    for name, text in (("protokoll.txt", AUDIT_PROTOKOLL), ("rapport.txt", later)):
+        files.append(tmp_path / name)
+        files[-1].write_text(text, encoding="utf-8")
+    ingest_paths(fresh, files, progress=False)
+    certain = fresh.store.query("SELECT * FROM arende_links WHERE saker = 1")
+    assert not certain, [dict(r) for r in certain]
+
+
+@pytest.mark.parametrize(
+    ("namnd", "head", "dnr", "skickas_till", "expected"),
+    [
+        # The protokoll's header names the organ: that is the organ, whatever the dnr.
+        ("Socialnämnden", "Protokoll Socialnämnden", ["KSKF/2023:237"], [], "Socialnämnden"),
+        # No header; another organ's series; sent to the bundle's organ: another organ.
+        (
+            "Socialnämnden",
+            "",
+            ["KSKF/2023:237"],
+            ["Socialnämnden"],
+            "Kommunstyrelsen/kommunfullmäktige",
+        ),
+        (
+            "Socialnämnden",
+            "",
+            ["KS 2024/12"],
+            ["Kommunrevisionen", "Socialnämnden"],
+            "Kommunstyrelsen",
+        ),
+        # Not sent to the bundle's organ: nothing says it is another organ's.
+        ("Socialnämnden", "", ["KS 2024/12"], ["Kommunstyrelsen"], "Socialnämnden"),
+        # The organ's own series.
+        ("Socialnämnden", "", ["SOCN/2023:39"], ["Socialnämnden"], "Socialnämnden"),
+        ("Barn- och utbildningsnämnden", "", ["BUN 2023/0412"], [], "Barn- och utbildningsnämnden"),
+        # Unknown series: the bundle's organ.
+        ("Socialnämnden", "", ["3.4.1-629/2021"], ["Socialnämnden"], "Socialnämnden"),
+    ],
+)
+def test_the_organ_of_a_paragraph(namnd, head, dnr, skickas_till, expected):
+    assert paragraph_organ(namnd, head, dnr, skickas_till)[0] == expected
+
+
+def test_export_for_the_audit_file_over_http(client, ingested):
+    store = ingested.store
+    units = revision_units(store)
+    revision = arende_id(store, units["76"])
+    body = client.get(f"/api/arenden/{revision}/export.json").json()
+    assert [s["steg"] for s in body["kedja"]][-1] == "beslut"
+    steps = [r for r in body["rader"] if r["del"] == "steg"]
+    assert len(steps) == len(body["kedja"])
+    decision = next(r for r in steps if r["paragraf"] == "76")
+    assert decision["datum"] == "2023-09-26"
+    assert decision["text"].startswith("Socialförvaltningens förslag antas")
+    assert decision["lank"].endswith(f"/?doc={document_of(store, units['76'])}&paragraf=76")
+    answers = [r for r in body["rader"] if r["del"] == "svar"]
+    assert {r["paragraf"] or r["typ"] for r in answers} == {"76", "svar"}
+    texts = {d["id"]: d["text"] for d in _documents(store)}
+    for row in answers + [r for r in body["rader"] if r["del"] == "rekommendation"]:
+        quoted = texts[row["document_id"]][row["start"] : row["end"]]
+        assert quoted.startswith(row["text"][:60]) or row["text"].startswith(quoted[:60])
+        assert f"start={row['start']}&end={row['end']}" in row["lank"]
+
+    response = client.get(f"/api/arenden/{revision}/export.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == len(body["rader"])
+    assert {r["del"] for r in rows} >= {"steg", "bilaga", "rekommendation", "svar", "koppling"}
+
+    page = client.get(f"/api/arenden/{revision}/utskrift")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Ärendets gång" in page.text and "KPMG" in page.text
+    assert "Socialförvaltningens förslag antas som socialnämndens svar" in page.text
+    # Each answering passage once, with both places.
+    first = body["revision"][0]["svar"][0]["passager"][0]["text"]
+    assert page.text.count(html.escape(first[:80])) == 1
+    assert client.get("/api/arenden/999999/export.csv").status_code == 404
+
+
+def test_cli_exports_an_arende(ingested, capsys):
+    revision = arende_id(ingested.store, unit_id(ingested.store, "000", paragraf="76"))
+    path = str(ingested.path)
+    assert main(["arende", str(revision), "--export", "csv", "--data-dir", path]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and rows[0]["del"] == "steg" and rows[0]["typ"] == "granskning"
+    assert rows[0]["lank"].startswith("/?doc=")
+    argv = ["arende", str(revision), "--export", "json", "--base-url", "http://namnd.example"]
+    assert main([*argv, "--data-dir", path]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert all(
+        r["lank"].startswith("http://namnd.example/?doc=") for r in exported["rader"] if r["lank"]
+    )
+    assert main(["arende", str(revision), "--export", "html", "--data-dir", path]) == 0
+    assert capsys.readouterr().out.startswith("<!doctype html>")
+    assert main(["arende", str(revision), "--data-dir", path]) == 0
+    assert "Ärendets gång" in capsys.readouterr().out
+
+
+def test_each_part_of_a_bundle_carries_its_own_kind_title_and_date(client, ingested):
+    store = ingested.store
+    units = revision_units(store)
+    document = client.get(f"/api/documents/{document_of(store, units['rapport'])}").json()
+    parts = {p["title"]: p for p in document["parts"]}
+    report = parts["Granskning av handläggning inom barn och ungdomsvården"]
+    assert (report["typ"], report["datum"], report["datum_kalla"]) == (
+        "revisionsrapport",
+        "2023-05-31",
+        "egen",
+    )
+    missiv = parts[
+        "Revisionens granskning av socialnämndens handläggning inom barn och ungdomsvård"
+    ]
+    assert missiv["typ"] == "missiv"
+    # The bundle's header is the svar's; the svar states no date of its own.
+    assert document["title"].startswith("Svar på kommunrevisionens granskning")
+    assert document["parts"][0]["datum_kalla"] == "dokumentet"

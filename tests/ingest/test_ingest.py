@@ -15,8 +15,8 @@ from support import docgen
 from support.seeds import EXPECTED_000, seed_path
 
 from api.cli import main
-from index.bm25 import Filters
 from index.datadir import DataDir
+from index.filters import Filters
 from ingest.manifest import Manifest
 from ingest.pipeline import ingest_paths
 

@@ -9,7 +9,7 @@ import pytest
 from support.arenden import unit_id
 
 from api.cli import main
-from index.bm25 import Filters
+from index.filters import Filters
 from ingest.persons import _actors
 from search.facts import positions
 from search.hybrid import Searcher, filter_sql

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from support.arenden import unit_id
 
-from index.bm25 import Filters
+from index.filters import Filters
 from ingest.citations import find_citations
-from ingest.recommendations import find_recommendations
 from search.facts import paragraph_references
 from search.hybrid import Searcher
 from swedish.patterns import find_references
+from swedish.recommendations import find_recommendations
 
 
 def test_references_are_stored_per_paragraph_and_chunk(ingested):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from api.cli import main
-from index.bm25 import Filters
+from index.filters import Filters
 from index.vectors import VectorIndex
 from search.hybrid import Searcher, fuse
 

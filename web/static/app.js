@@ -690,6 +690,10 @@ async function documentView(state) {
   const currentPart = focusOffset === null ? null
     : part || parts.find((p) => p.start <= focusOffset && focusOffset < p.end) || null;
   const focusParagraph = paragraf && !hitChunk ? paragraf : null;
+  // A part of a bundle (the revisionsrapport after a svar) opens under its own header.
+  const ownPart = parts.length > 1 && currentPart && (state.del || currentPart.ordinal > 0)
+    ? currentPart
+    : null;
   // Each § and part without § opens with a bar: its ärende, "Liknande", its positions.
   const units = doc.enheter || [];
   const currentUnit = focusOffset === null ? null
@@ -720,15 +724,17 @@ async function documentView(state) {
     "div",
     { class: "view document-view" },
     h("p", {}, back),
-    h(
-      "header",
-      { class: "doc-header" },
-      h("p", { class: "meta" },
-        dotted(doc.kommun, doc.namnd, doc.datum, capitalize(doc.dokumenttyp))),
-      h("h1", { tabindex: "-1" }, doc.title || doc.filename),
-      documentFacts(doc),
-      presence(doc.narvarande || []),
-    ),
+    ownPart
+      ? partHeader(state, doc, ownPart, parts.length)
+      : h(
+          "header",
+          { class: "doc-header" },
+          h("p", { class: "meta" },
+            dotted(doc.kommun, doc.namnd, doc.datum, capitalize(doc.dokumenttyp))),
+          h("h1", { tabindex: "-1" }, doc.title || doc.filename),
+          documentFacts(doc),
+          presence(doc.narvarande || []),
+        ),
     h(
       "div",
       { class: "doc-layout" },
@@ -761,10 +767,33 @@ async function documentView(state) {
     : paragraf ? `§ ${paragraf.paragraf}` : null;
   return {
     node,
-    title: doc.title || doc.filename,
+    title: (ownPart && ownPart.title) || doc.title || doc.filename,
     status: where ? `Handlingen visas vid ${where}.` : "Handlingen visas.",
     target,
   };
+}
+
+/** The header of one part of a bundle: its own kind, title and date, and the bundle it is
+ * in. A date the part does not state itself is the bundle's, and said so. */
+function partHeader(state, doc, part, count) {
+  const kind = capitalize(part.typ || part.dokumenttyp);
+  const datum = !part.datum ? "odaterad"
+    : part.datum_kalla === "dokumentet" ? `odaterad (handlingens datum ${part.datum})`
+      : part.datum;
+  return h(
+    "header",
+    { class: "doc-header doc-header--part", "data-part": part.id },
+    h("p", { class: "meta" }, dotted(doc.kommun, part.namnd, datum, kind)),
+    h("h1", { tabindex: "-1" }, part.title || kind),
+    h(
+      "p",
+      { class: "doc-header__bundle" },
+      `Del ${part.ordinal + 1} av ${count} i `,
+      route(urlFor({ ...searchPart(state), doc: doc.id }), {},
+        doc.title || doc.filename),
+      ` (${dotted(capitalize(doc.dokumenttyp), doc.datum)})`,
+    ),
+  );
 }
 
 /** Scroll the § list (not the page) so that the current § is in it. */

@@ -40,12 +40,24 @@ const PARTIES = {
 };
 
 const RULES = {
+  granskning: "Samma granskning",
   dnr: "Samma diarienummer",
   dubblett: "Samma text",
   bilaga: "Bilaga",
   samma_handling: "Samma handling",
   hänvisning: "Hänvisning",
   rubrik: "Liknande rubrik",
+};
+
+// The steps of an ärende's chain, as a revisor names them.
+const STEP_LABELS = {
+  initiativ: "Initiativ",
+  granskning: "Granskning",
+  missiv: "Missiv",
+  anmälan: "Anmälan",
+  svar: "Nämndens svar",
+  beslut: "Beslut",
+  uppföljning: "Uppföljning",
 };
 
 const DATE_KINDS = {
@@ -162,6 +174,12 @@ export async function arendeView(state) {
         { class: "facts" },
         arende.dnr.length ? fact("Dnr", arende.dnr.join(", ")) : null,
         fact("Period", period(arende.forsta_datum, arende.senaste_datum)),
+        fact("Export", h("span", { class: "export-links" },
+          h("a", { href: `/api/arenden/${arende.id}/utskrift`, class: "export-link" },
+            "Utskrift"), " · ",
+          h("a", { href: `/api/arenden/${arende.id}/export.csv`, class: "export-link" }, "CSV"),
+          " · ",
+          h("a", { href: `/api/arenden/${arende.id}/export.json`, class: "export-link" }, "JSON"))),
         fact("Delar", arende.osakra
           ? `${arende.antal}, varav ${arende.osakra} osäkert kopplade`
           : String(arende.antal)),
@@ -177,6 +195,7 @@ export async function arendeView(state) {
         )
       : null,
     followTools(arendeFeedUrl(arende.id)),
+    chainSection(state, arende, entries),
     timelineSection(state, arende, entries),
     auditSection(state, arende, entries),
     positionsSection(state, arende, entries),
@@ -212,13 +231,97 @@ function section(id, title, ...children) {
 
 function timelineSection(state, arende, entries) {
   const borrowed = arende.tidslinje.some((e) => e.datum_kalla === "dokumentet");
+  const steps = arende.tidslinje.filter((e) => e.bilaga_till === null);
+  const under = (id) => arende.tidslinje.filter((e) => e.bilaga_till === id);
+  const item = (entry) => {
+    const li = timelineItem(state, entry, entries);
+    const bilagor = under(entry.paragraph_id);
+    if (bilagor.length) {
+      li.append(h("ol", { class: "timeline timeline--bilagor", "aria-label": "Bilagor" },
+        bilagor.map(item)));
+    }
+    return li;
+  };
   return section(
     "tidslinje",
     "Tidslinje",
-    h("ol", { class: "timeline" }, arende.tidslinje.map((e) => timelineItem(state, e, entries))),
+    h("p", { class: "section-lead" },
+      "Alla delar i datumordning; bilagor under den del de hör till."),
+    h("ol", { class: "timeline" }, steps.map(item)),
     borrowed
       ? h("p", { class: "footnote" },
         "* Delen anger inget eget datum; datumet är handlingens som den ingår i.")
+      : null,
+  );
+}
+
+// --- the chain ---------------------------------------------------------------------------------
+
+function chainSection(state, arende, entries) {
+  // One step says no more than the timeline does.
+  if (!arende.kedja || arende.kedja.length < 2) return null;
+  return section(
+    "kedja",
+    "Ärendets gång",
+    h("p", { class: "section-lead" },
+      "Steg för steg som en revisor läser ärendet, med bevisen för varje koppling."),
+    h("ol", { class: "chain" }, arende.kedja.map((step) => chainStep(state, step, entries))),
+  );
+}
+
+function stepDate(step) {
+  if (step.datum) return step.datum;
+  const span = step.datum_intervall || {};
+  const between = span.efter && span.senast ? `mellan ${span.efter} och ${span.senast}`
+    : span.efter ? `efter ${span.efter}` : span.senast ? `senast ${span.senast}` : "";
+  return ["odaterat", between].filter(Boolean).join(", ");
+}
+
+function chainStep(state, step, entries) {
+  const twin = step.samma_text_som ? entries.get(step.samma_text_som) : null;
+  return h(
+    "li",
+    { class: "chain__step", "data-steg": step.steg, "data-paragraph": step.paragraph_id },
+    h("p", { class: "chain__head" },
+      tag(STEP_LABELS[step.steg] || capitalize(step.steg), "tag--typ"),
+      " ",
+      h("time", step.datum ? { datetime: step.datum, class: "chain__date" } : { class: "chain__date" },
+        stepDate(step)),
+      certaintyTag(step.sakerhet, step.konfidens)),
+    h("h3", { class: "chain__title" },
+      route(documentUrl(state, unitPlace(step)), { "data-focus": "target" },
+        step.paragraf ? `§ ${step.paragraf} ` : "", step.rubrik || capitalize(step.typ))),
+    h("p", { class: "meta" },
+      dotted(step.namnd, step.dnr.join(", "),
+        step.revisor ? `Revisor: ${step.revisor}` : null,
+        step.till ? `Till: ${step.till}` : null,
+        step.svar_senast ? `Svar senast ${step.svar_senast}` : null,
+        step.handlingens_datum ? `handlingens datum ${step.handlingens_datum}` : null)),
+    step.beslut && step.beslut.length
+      ? h("blockquote", { class: "chain__beslut" },
+        h("p", { class: "chain__label" }, "Beslut"),
+        step.beslut.map((text) => h("p", {}, text)))
+      : null,
+    twin
+      ? h("p", { class: "timeline__twin" }, "Samma text som ", unitLink(state, twin),
+        "; texten visas en gång.")
+      : null,
+    step.bevis.length
+      ? h("ul", { class: "chain__bevis", "aria-label": "Bevis" },
+        step.bevis.map((b) => {
+          const other = entries.get(b.med);
+          return h("li", {},
+            linkCertainty(b), " ", RULES[b.regel] || b.regel, ": ", b.varde,
+            other ? [" (", unitLink(state, other), ")"] : null);
+        }))
+      : null,
+    step.bilagor.length
+      ? h("details", { class: "chain__bilagor" },
+        h("summary", {}, `Bilagor (${step.bilagor.length})`),
+        h("ul", {}, step.bilagor.map((b) => h("li", {},
+          route(documentUrl(state, unitPlace(b)), { "data-focus": "target" },
+            b.rubrik || capitalize(b.typ)),
+          b.datum ? ` · ${b.datum}${b.datum_kalla === "dokumentet" ? " (handlingens)" : ""}` : ""))))
       : null,
   );
 }
@@ -344,26 +447,19 @@ function sourceLabel(source, entries) {
   return dotted(name, entry && entry.datum);
 }
 
-/** The answering passages; a § that repeats the svar word for word is one more place. */
+/** The answering passages, each shown once; a § that repeats the svar word for word is one
+ * more place of the same passage. */
 function answers(state, rec) {
   if (!rec.svar.length) {
     return h("p", { class: "audit__none" }, "Inget svar på rekommendationen hittades i ärendet.");
   }
-  const groups = [];
-  for (const answer of rec.svar) {
-    const text = answer.passager.length ? answer.passager[0].text : "";
-    const group = groups.find((g) => g.text === text);
-    if (group) group.answers.push(answer);
-    else groups.push({ text, answers: [answer] });
-  }
-  return groups.map(({ answers: same }) => {
-    const [first] = same;
-    const [passage, ...rest] = first.passager;
+  return rec.svar.map((answer) => {
+    const [passage, ...rest] = answer.passager;
     return h(
       "div",
-      { class: "audit__passage", "data-osaker": String(Boolean(first.osaker)) },
+      { class: "audit__passage", "data-osaker": String(Boolean(answer.osaker)) },
       h("h3", { class: "audit__label" }, "Nämndens svar",
-        first.osaker ? [" ", tag("Osäkert svar", "tag--osaker")] : null),
+        answer.osaker ? [" ", tag("Osäkert svar", "tag--osaker")] : null),
       h("blockquote", { class: "audit__quote" }, passage.text),
       rest.length
         ? h(
@@ -377,16 +473,15 @@ function answers(state, rec) {
       h(
         "p",
         { class: "audit__places" },
-        same.map((answer, i) => {
-          const [at] = answer.passager;
-          const where = answer.paragraf ? `§ ${answer.paragraf}` : definite(answer.typ);
+        answer.platser.map((place, i) => {
+          const where = place.paragraf ? `§ ${place.paragraf}` : definite(place.typ);
           return [
             i ? " · " : "",
             route(
-              documentUrl(state, { doc: at.document_id, start: at.start, end: at.end }),
+              documentUrl(state, { doc: place.document_id, start: place.start, end: place.end }),
               { class: "audit__link", "data-focus": "target" },
               `Visa i ${where}`,
-              answer.datum ? ` (${answer.datum})` : "",
+              place.datum ? ` (${place.datum})` : "",
               answer.osaker ? " – osäkert" : "",
             ),
           ];
@@ -610,12 +705,14 @@ export function unitBar(state, unit, current) {
 export async function liknandeView(state) {
   const id = /^\d+$/.test(state.liknande) ? state.liknande : "0";
   const kind = state.liktyp || "";
-  const others = state.andra === "1";
+  // Other kommuner by default ("how did others answer?"); andra=0 adds the own kommun's
+  // other meetings.
+  const others = state.andra !== "0";
   const [source, found] = await Promise.all([
     getJSON(`/api/paragrafer/${id}`),
     getJSON(`/api/paragrafer/${id}/liknande`, {
       dokumenttyp: kind,
-      andra_kommuner: others ? "true" : "",
+      andra_kommuner: others ? "true" : "false",
       limit: 10,
     }),
   ]);
@@ -625,9 +722,13 @@ export async function liknandeView(state) {
     : [...KINDS, [kind, capitalize(kind)]];
   const label = unitLabel(source);
   const items = found.liknande;
-  const heading = items.length
-    ? `${items.length} liknande`
-    : "Inga liknande hittades";
+  const close = items.filter((item) => item.narhet);
+  const far = items.filter((item) => !item.narhet);
+  const measured = found.metod === "hybrid" || items.some((item) => item.ordlikhet !== null);
+  let heading = "Inga liknande hittades";
+  if (close.length) heading = `${close.length} nära eller liknande`;
+  else if (items.length && measured) heading = "Inget nära prejudikat";
+  else if (items.length) heading = `${items.length} liknande`;
   const node = h(
     "section",
     { class: "view liknande-view", "aria-labelledby": "liknande-title" },
@@ -656,25 +757,41 @@ export async function liknandeView(state) {
     h(
       "div",
       { class: "choices choices--more" },
-      route(urlFor({ ...keep, liktyp: kind || undefined, andra: others ? undefined : "1" }), {
+      route(urlFor({ ...keep, liktyp: kind || undefined, andra: others ? "0" : undefined }), {
         class: "choice choice--toggle",
-        "aria-current": others ? "true" : null,
+        "aria-current": others ? null : "true",
         "data-andra": others ? "1" : "0",
-      }, "Bara andra kommuner"),
+      }, "Även egna kommunen"),
     ),
+    h("p", { class: "section-lead" },
+      others ? "Andra kommuners paragrafer; " : "Andra möten och andra kommuner; ",
+      "samma slags handling och samma remiss eller lagrum först."),
     found.metod === "bm25"
       ? h("p", { class: "notice", role: "note" },
         "Texterna är inte inbäddade än, så liknande rangordnas bara efter ord.")
       : null,
     h("h2", { class: "liknande__count" }, heading),
+    items.length && !close.length && measured
+      ? h("p", { class: "notice liknande__none", role: "note" },
+        "Inget nära prejudikat hittades: ingen paragraf nedan når gränsen för ”liknande ämne” ",
+        `(textlikhet minst ${found.trosklar.textlikhet["liknande ämne"]} och ordlikhet minst `,
+        `${found.trosklar.ordlikhet["liknande ämne"]}). De närmaste visas ändå nedan.`)
+      : null,
+    close.length
+      ? h("ol", { class: "result-list" }, close.map((item) => h("li", {}, similarCard(state, item))))
+      : null,
+    far.length && close.length ? h("h3", { class: "liknande__far" }, "Längre ifrån") : null,
+    far.length
+      ? h("ol", { class: "result-list result-list--far" },
+        far.map((item) => h("li", {}, similarCard(state, item))))
+      : null,
     items.length
-      ? h("ol", { class: "result-list" },
-        items.map((item) => h("li", {}, similarCard(state, item))))
+      ? null
       : h(
           "p",
           { class: "empty" },
           "Inga andra paragrafer liknar den här",
-          kind || others ? [" med de valen. ", route(urlFor(keep), {}, "Visa alla")] : ".",
+          kind || !others ? [" med de valen. ", route(urlFor(keep), {}, "Visa alla")] : ".",
         ),
   );
   return { node, title: `Liknande som ${label}`, status: heading };
@@ -690,6 +807,7 @@ function similarCard(state, item) {
       class: "card result liknande__item",
       "data-paragraph": item.paragraph_id,
       "data-kommun": item.kommun || "",
+      "data-narhet": item.narhet || "",
     },
     h("p", { class: "meta" },
       dotted(item.kommun, item.namnd, item.datum, paragrafLabel(item.paragraf))),
@@ -699,7 +817,17 @@ function similarCard(state, item) {
     h(
       "p",
       { class: "tags" },
+      item.narhet ? tag(capitalize(item.narhet), "tag--narhet") : null,
+      item.samma_handling ? tag(`Samma slags handling: ${item.handling}`, "tag--handling") : null,
+      item.gemensamma_referenser.length
+        ? tag(`Samma ${item.gemensamma_referenser.join(", ")}`, "tag--referens")
+        : null,
       tag(capitalize(item.typ)),
+      item.textlikhet !== null || item.ordlikhet !== null
+        ? h("span", { class: "liknande__score" },
+          dotted(item.textlikhet !== null ? `textlikhet ${item.textlikhet.toFixed(2)}` : null,
+            item.ordlikhet !== null ? `ordlikhet ${item.ordlikhet.toFixed(2)}` : null))
+        : null,
       item.dokumenttyp && item.dokumenttyp !== item.typ
         ? tag(capitalize(item.dokumenttyp), "tag--quiet")
         : null,

@@ -4,22 +4,29 @@ Revisionsrapporter and the revisorer's missiv end with the recommendations, and 
 svar often quotes them ("Revisionens rekommendationer till nämnden är:"). A recommendation is
 a list item after such an opening, or, without a list, the rest of the opening's sentence
 ("Vi rekommenderar nämnden att säkerställa …").
+
+`coverage` says how much of one text another quotes, word by word in order (spelling slips
+of long words count): the audit trail uses it to find the svar's answering paragraph, the
+ärende links to see that a svar quotes a revision's recommendations.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
 
 _OPENING = re.compile(
-    r"(?:rekommenderar\s+(?:vi|revisorerna|revisionen)\s+(?:\w+\s+){0,3}?att"
-    r"|(?:vi|revisorerna|revisionen)\s+rekommenderar\s+(?:\w+\s+){0,3}?att"
+    r"(?:rekommenderar\s+(?:vi|revisorerna|revisionen)\s+(?:[\w-]+\s+){0,4}?att"
+    r"|(?:vi|revisorerna|revisionen)\s+rekommenderar\s+(?:[\w-]+\s+){0,4}?att"
     r"|(?:revisionens|revisorernas|våra|granskningens|följande)\s+rekommendationer"
     r"(?:\s+(?:till|för)\s+(?:\w+\s*){1,3}?)?\s+(?:är|lyder)"
     r"|^rekommendationer)"
     r"\s*:?",
     re.IGNORECASE | re.MULTILINE,
 )
+_WORDS = re.compile(r"\w+", re.UNICODE)
 _ITEM = re.compile(r"^[ \t]*(?:[-–—•*·]|\d{1,2}[.)]|[a-h][.)])[ \t]+(?P<text>\S.*)$")
 
 
@@ -93,3 +100,39 @@ def _sentence_rest(text: str, position: int) -> tuple[int, int] | None:
     if end - start < 15:
         return None
     return start, end
+
+
+# --- word matching -------------------------------------------------------------------------
+
+
+def words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _WORDS.findall(text))
+
+
+def coverage(wanted: tuple[str, ...], text: tuple[str, ...]) -> float:
+    """Share of `wanted`'s words found in `text` in the same order, in runs of at least
+    three words (scattered "att", "för", "och" do not count; spelling slips of long words
+    do)."""
+    if not wanted:
+        return 0.0
+    vocabulary = set(wanted)
+    mapped = [w if w in vocabulary else _near(w, vocabulary) for w in text]
+    matcher = SequenceMatcher(None, list(wanted), mapped, autojunk=False)
+    found = sum(size for _, _, size in matcher.get_matching_blocks() if size >= 3)
+    return found / len(wanted)
+
+
+def _near(word: str, vocabulary: set[str]) -> str:
+    if len(word) < 6:
+        return word
+    for candidate in vocabulary:
+        if _similar(word, candidate):
+            return candidate
+    return word
+
+
+@lru_cache(maxsize=100_000)
+def _similar(a: str, b: str) -> bool:
+    if len(b) < 6 or abs(len(a) - len(b)) > 2 or a[:3] != b[:3]:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= 0.85

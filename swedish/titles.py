@@ -78,9 +78,14 @@ class TitleKey:
         return cls(frozenset(stems.split()), frozenset(periods.split()))
 
 
+def is_routine(title: str | None) -> bool:
+    """A procedural item that recurs at every meeting ("Fastställande av föredragningslista")."""
+    return bool(title and _ROUTINE.search(title.strip()))
+
+
 def title_key(title: str | None) -> TitleKey | None:
     """The comparable subject of a title, or None when it is routine or too thin."""
-    if not title or _ROUTINE.search(title.strip()):
+    if not title or is_routine(title):
         return None
     stems: set[str] = set()
     periods: set[str] = set()
