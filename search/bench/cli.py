@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api")
+PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api", "bulk")
 DEFAULTS = {
     "sizes": "10000,100000",
     "queries": 200,
@@ -18,6 +18,7 @@ DEFAULTS = {
     "api_seconds": 60.0,
     "api_max_requests": 5000,
     "embed_sample": 200,
+    "bulk_rounds": 3,
     "noise": 0.2,
 }
 
@@ -78,6 +79,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="real chunks embedded per thread setting",
     )
     p.add_argument(
+        "--bulk-rounds",
+        type=int,
+        default=d["bulk_rounds"],
+        help="rounds of the bulk-embedding settings (medians over them)",
+    )
+    p.add_argument(
         "--noise", type=float, default=d["noise"], help="noise norm of the synthetic vectors"
     )
     p.add_argument(
@@ -101,7 +108,15 @@ def command_line(args: argparse.Namespace) -> str:
     parts.append(f"--queries {args.queries}")
     if args.only != DEFAULTS["only"]:
         parts.append(f"--only {args.only}")
-    for name in ("seed", "million", "api_seconds", "api_max_requests", "embed_sample", "noise"):
+    for name in (
+        "seed",
+        "million",
+        "api_seconds",
+        "api_max_requests",
+        "embed_sample",
+        "bulk_rounds",
+        "noise",
+    ):
         if getattr(args, name) != DEFAULTS[name]:
             parts.append(f"--{name.replace('_', '-')} {getattr(args, name)}")
     if args.api_clients != _ints(DEFAULTS["api_clients"]):
@@ -130,6 +145,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         api_seconds=args.api_seconds,
         api_max_requests=args.api_max_requests,
         embed_sample=args.embed_sample,
+        bulk_rounds=args.bulk_rounds,
         noise=args.noise,
         reuse_embeddings=args.reuse_embeddings,
         keep=args.keep,

@@ -7,6 +7,7 @@ from typing import Any
 
 from index.embedder import DEFAULT_THREADS
 
+from . import bulk
 from .fmt import kind_list, only_hint
 from .sections_index import (
     embeddings_section,
@@ -22,6 +23,7 @@ SECTIONS = (
     "Targets",
     "Ingest and indexing throughput",
     "Embeddings",
+    "Bulk embedding",
     "Query latency",
     "FAISS: flat vs IVF",
     "BM25: tantivy vs rank-bm25",
@@ -69,6 +71,7 @@ def render(results: dict[str, Any], opts) -> str:
         ("Targets", targets_section),
         ("Ingest and indexing throughput", ingest_section),
         ("Embeddings", embeddings_section),
+        ("Bulk embedding", bulk.section),
         ("Query latency", latency_section),
         ("FAISS: flat vs IVF", faiss_section),
         ("BM25: tantivy vs rank-bm25", bm25_section),

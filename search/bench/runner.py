@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..evaluation import load_questions
-from . import apiload, bm25cmp, build, corpus, latency, million, quality
+from . import apiload, bm25cmp, build, bulk, corpus, latency, million, quality
 from .cli import DEFAULTS, PARTS
 from .measure import in_subprocess, machine
 from .queries import bench_queries, unique_queries
@@ -47,6 +47,7 @@ class Options:
     api_seconds: float = DEFAULTS["api_seconds"]
     api_max_requests: int = 5_000
     embed_sample: int = 200
+    bulk_rounds: int = DEFAULTS["bulk_rounds"]
     noise: float = 0.2
     reuse_embeddings: Path | None = None  # a data directory whose embedding cache to copy
     keep: bool = False  # keep the synthetic data directories (needs work_dir)
@@ -98,7 +99,7 @@ def run(opts: Options, log=print) -> dict[str, Any]:
 
 def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
     need_vectors = opts.wants("dense", "hybrid", "quality", "answer", "api")
-    if not (need_vectors or opts.wants("ingest", "embed")):
+    if not (need_vectors or opts.wants("ingest", "embed", "bulk")):
         return
     seeds = work / "seeds"
     shutil.rmtree(seeds, ignore_errors=True)
@@ -118,6 +119,10 @@ def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
                     )
                 )
         results["embed_rate"] = rates
+    if opts.wants("bulk"):
+        results["bulk"] = bulk.run(
+            seeds, work, opts.embed_sample, opts.bulk_rounds, texts, questions, log
+        )
     if not (need_vectors or opts.wants("embed")):
         return
     embedded = work / "corpus"
