@@ -329,12 +329,11 @@ def _embed(data, quiet: bool, args: argparse.Namespace | None = None) -> None:
     stats = embed_pending(
         data.store,
         embedder,
-        data.vectors,
+        data.vectors if shard is None else None,
         batch_size=batch_size,
         progress=not quiet,
         by_length=by_length,
         shard=shard,
-        sync=shard is None,
     )
     if stats.embedded:
         print(

@@ -66,21 +66,20 @@ def pending_count(store: Store, model: str) -> int:
 def embed_pending(
     store: Store,
     embedder: Embedder,
-    vectors: VectorIndex,
+    vectors: VectorIndex | None,
     batch_size: int = 8,
     progress: bool = True,
     limit: int | None = None,
     by_length: bool = False,
     shard: tuple[int, int] | None = None,
-    sync: bool = True,
 ) -> EmbedStats:
     """Embed every chunk not yet in the cache, then bring the vector index in line.
 
     `by_length` embeds the shortest texts first, so a batching engine pads little; every
     batch is committed as it is done, whatever the order, so a killed run loses at most one
     batch. `shard=(i, n)` embeds only the chunks whose text hash falls in shard i of n (for
-    workers on copies of the store, merged afterwards with `merge_embeddings`); `sync=False`
-    leaves the vector index alone (a worker's copy needs none)."""
+    workers on copies of the store, merged afterwards with `merge_embeddings`); `vectors=None`
+    leaves the vector index alone (a worker's copy needs none: its backend is not started)."""
     stats = EmbedStats()
     todo = store.query(
         """SELECT c.embed_hash, min(c.id) AS id, c.kommun, c.namnd, c.paragraf, c.rubrik,
@@ -122,7 +121,7 @@ def embed_pending(
         bar.update(len(batch))
     bar.close()
     stats.seconds = time.perf_counter() - started
-    if sync:
+    if vectors is not None:
         sync_vectors(store, embedder.name, vectors)
     if stats.embedded:
         store.bump_generation()  # readers count embedded chunks again (Searcher.coverage)
