@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from index.st_embed import torch_installed
+
 from ..evaluation import load_questions
 from . import apiload, bm25cmp, build, bulk, corpus, latency, million, quality
 from .cli import DEFAULTS, PARTS
@@ -119,7 +121,9 @@ def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
                     )
                 )
         results["embed_rate"] = rates
-    if opts.wants("bulk"):
+    if opts.wants("bulk") and not torch_installed():
+        log("bulk: skipped (needs torch and sentence-transformers: pip install -e '.[st]')")
+    elif opts.wants("bulk"):
         results["bulk"] = bulk.run(
             seeds, work, opts.embed_sample, opts.bulk_rounds, texts, questions, log
         )
