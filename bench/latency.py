@@ -14,9 +14,9 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.bm25 import Filters
 from index.datadir import DataDir
 from index.embedder import DEFAULT_THREADS, set_threads
+from index.filters import Filters
 from index.vectors import VectorIndex
 from search.hybrid import Searcher, fuse
 from search.query import parse_query

@@ -17,6 +17,7 @@ PARTS = (
     "api",
     "ocr",
     "adversarial",
+    "bulk",
 )
 DEFAULTS = {
     "sizes": "10000,100000",
@@ -29,6 +30,7 @@ DEFAULTS = {
     "api_seconds": 60.0,
     "api_max_requests": 5000,
     "embed_sample": 200,
+    "bulk_rounds": 3,
     "noise": 0.2,
 }
 
@@ -52,6 +54,7 @@ class Options:
     api_seconds: float = DEFAULTS["api_seconds"]
     api_max_requests: int = DEFAULTS["api_max_requests"]
     embed_sample: int = DEFAULTS["embed_sample"]
+    bulk_rounds: int = DEFAULTS["bulk_rounds"]
     noise: float = DEFAULTS["noise"]
     reuse_embeddings: Path | None = None  # a data directory whose embedding cache to copy
     keep: bool = False  # keep the synthetic data directories (needs work_dir)

@@ -8,7 +8,7 @@ from typing import Any
 
 from index.embedder import DEFAULT_THREADS
 
-from . import adversarial, ocr
+from . import adversarial, bulk, ocr
 from .fmt import kind_list, only_hint
 from .sections_index import (
     embeddings_section,
@@ -24,6 +24,7 @@ SECTION_BUILDERS = (
     ("Targets", targets_section),
     ("Ingest and indexing throughput", ingest_section),
     ("Embeddings", embeddings_section),
+    ("Bulk embedding", bulk.section),
     ("Query latency", latency_section),
     ("FAISS: flat vs IVF", faiss_section),
     ("BM25: tantivy vs rank-bm25", bm25_section),

@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from index.st_embed import torch_installed
 from search.evaluation import load_questions
 
-from . import adversarial, apiload, bm25cmp, build, corpus, latency, million, ocr, quality
+from . import adversarial, apiload, bm25cmp, build, bulk, corpus, latency, million, ocr, quality
 from .measure import in_subprocess, machine
 from .options import PARTS, Options
 from .queries import bench_queries, unique_queries
@@ -85,7 +86,7 @@ def run(opts: Options, log=print) -> dict[str, Any]:
 
 def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
     need_vectors = opts.wants("dense", "hybrid", "quality", "answer", "api")
-    if not (need_vectors or opts.wants("ingest", "embed")):
+    if not (need_vectors or opts.wants("ingest", "embed", "bulk")):
         return
     seeds = work / "seeds"
     shutil.rmtree(seeds, ignore_errors=True)
@@ -105,6 +106,12 @@ def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
                     )
                 )
         results["embed_rate"] = rates
+    if opts.wants("bulk") and not torch_installed():
+        log("bulk: skipped (needs torch and sentence-transformers: pip install -e '.[st]')")
+    elif opts.wants("bulk"):
+        results["bulk"] = bulk.run(
+            seeds, work, opts.embed_sample, opts.bulk_rounds, texts, questions, log
+        )
     if not (need_vectors or opts.wants("embed")):
         return
     embedded = work / "corpus"

@@ -12,12 +12,13 @@ import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from .embedder import Embedder
-from .store import Store
+from .store import DB_NAME, Store
 from .vectors import VectorIndex
 
 
@@ -65,12 +66,20 @@ def pending_count(store: Store, model: str) -> int:
 def embed_pending(
     store: Store,
     embedder: Embedder,
-    vectors: VectorIndex,
+    vectors: VectorIndex | None,
     batch_size: int = 8,
     progress: bool = True,
     limit: int | None = None,
+    by_length: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> EmbedStats:
-    """Embed every chunk not yet in the cache, then bring the vector index in line."""
+    """Embed every chunk not yet in the cache, then bring the vector index in line.
+
+    `by_length` embeds the shortest texts first, so a batching engine pads little; every
+    batch is committed as it is done, whatever the order, so a killed run loses at most one
+    batch. `shard=(i, n)` embeds only the chunks whose text hash falls in shard i of n (for
+    workers on copies of the store, merged afterwards with `merge_embeddings`); `vectors=None`
+    leaves the vector index alone (a worker's copy needs none: its backend is not started)."""
     stats = EmbedStats()
     todo = store.query(
         """SELECT c.embed_hash, min(c.id) AS id, c.kommun, c.namnd, c.paragraf, c.rubrik,
@@ -79,8 +88,16 @@ def embed_pending(
            GROUP BY c.embed_hash ORDER BY id""",
         [embedder.name],
     )
+    if shard is not None:
+        todo = [r for r in todo if in_shard(r["embed_hash"], *shard)]
     if limit is not None:
         todo = todo[:limit]
+    texts = [
+        passage_text(r["kommun"], r["namnd"], r["paragraf"], r["rubrik"], r["text"]) for r in todo
+    ]
+    if by_length:
+        order = sorted(range(len(todo)), key=lambda i: len(texts[i]))
+        todo, texts = [todo[i] for i in order], [texts[i] for i in order]
     bar = tqdm(
         total=len(todo),
         unit="chunk",
@@ -91,11 +108,7 @@ def embed_pending(
     started = time.perf_counter()
     for offset in range(0, len(todo), batch_size):
         batch = todo[offset : offset + batch_size]
-        texts = [
-            passage_text(r["kommun"], r["namnd"], r["paragraf"], r["rubrik"], r["text"])
-            for r in batch
-        ]
-        matrix = embedder.passages(texts)
+        matrix = embedder.passages(texts[offset : offset + batch_size])
         with store.transaction() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)",
@@ -108,10 +121,51 @@ def embed_pending(
         bar.update(len(batch))
     bar.close()
     stats.seconds = time.perf_counter() - started
-    sync_vectors(store, embedder.name, vectors)
+    if vectors is not None:
+        sync_vectors(store, embedder.name, vectors)
     if stats.embedded:
         store.bump_generation()  # readers count embedded chunks again (Searcher.coverage)
     return stats
+
+
+def in_shard(embed_hash: str, index: int, count: int) -> bool:
+    """Whether a chunk's text hash falls in shard `index` of `count` (0-based)."""
+    return int(embed_hash[:8], 16) % count == index
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """The shard "I/N" (0 <= I < N) as (I, N)."""
+    try:
+        index, count = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must be I/N, such as 0/4, not {text!r}") from None
+    if not 0 <= index < count:
+        raise ValueError(f"--shard {text}: I must be from 0 to N-1")
+    return index, count
+
+
+def merge_embeddings(store: Store, others: list[Path]) -> int:
+    """Copy into this store's embedding cache the vectors of other data directories' caches
+    (workers' copies); returns how many were new. Each is one transaction."""
+    added = 0
+    for other in others:
+        path = Path(other) / DB_NAME
+        if not path.is_file():
+            raise FileNotFoundError(f"no store in {other} ({DB_NAME} missing)")
+        store.conn.execute("ATTACH DATABASE ? AS other", [str(path)])  # not inside a transaction
+        try:
+            with store.transaction() as conn:
+                before = conn.total_changes
+                conn.execute(
+                    """INSERT OR IGNORE INTO embeddings (model, hash, vector)
+                       SELECT model, hash, vector FROM other.embeddings"""
+                )
+                added += conn.total_changes - before
+        finally:
+            store.conn.execute("DETACH DATABASE other")
+    if added:
+        store.bump_generation()
+    return added
 
 
 def sync_vectors(store: Store, model: str, vectors: VectorIndex) -> tuple[int, int]:

