@@ -140,7 +140,12 @@ def _parse_part(
             unit_lines = lines[heading.line.index : stop]
             part.paragraphs.append(
                 parse_unit(
-                    unit_lines, heading.paragraf, heading.number, heading.inline_rubrik, True
+                    unit_lines,
+                    heading.paragraf,
+                    heading.number,
+                    heading.inline_rubrik,
+                    True,
+                    heading.dnr,
                 )
             )
         if part.dokumenttyp == "protokollsutdrag" and part.paragraphs[-1].rubrik:

@@ -618,8 +618,13 @@ def _pdf_table(pdf: FPDF, doc: Doc) -> None:
             values = ["; ".join(values)]
         height = 5 * len(values)
         y = pdf.get_y()
+        if y + height > 270:
+            pdf.add_page()
+            y = pdf.get_y()
         pdf.set_font("dejavu", "B", 9)
-        pdf.cell(label_width, height, label, border=border)
+        pdf.cell(label_width, 5, label)  # top-aligned, as Word and most systems set it
+        if border:
+            pdf.rect(20, y, label_width, height)
         pdf.set_font("dejavu", "", 9)
         pdf.set_xy(20 + label_width, y)
         pdf.multi_cell(170 - label_width, 5, "\n".join(values), border=border)
