@@ -62,6 +62,15 @@ def infer_kommun(text: str) -> Evidence | None:
     for key, count in phrases.items():
         kommun, phrase = key.split("|", 1)
         notes.setdefault(kommun, []).append(f"'{phrase}' ×{count}")
+    # The letterhead: "Rättviks kommun" or "HÄRNÖSANDS KOMMUN  SAMMANTRÄDESPROTOKOLL" opening
+    # one of the first lines names the sender; a comparison with another kommun in the body
+    # ("Jämförelser har gjorts med Sundsvalls kommun") is a passing mention.
+    head = [line.strip() for line in text[:3000].split("\n") if line.strip()][:8]
+    for line in head:
+        match = _KOMMUN_PHRASE.match(line)
+        if match:
+            add(KOMMUN_CANONICAL[match[1].lower()], 20, f"brevhuvud '{line[:40]}'")
+            break
     for line in text.split("\n"):
         match = _SIGNED_PLACE.match(line.strip())
         if match and find_dates(line):
@@ -97,9 +106,74 @@ _NAMND_STRONG = [
 ]
 
 
+# An organ named alone on a header line: "Kommunstyrelsen", "Tekniska nämnden", "Barn- och
+# utbildningsnämnden", "Socialnämndens arbetsutskott", "Rinkeby-Kista stadsdelsnämnd".
+_ORGAN_NAME = (
+    r"(?:[A-ZÅÄÖ][\wåäö]*-?\s+och\s+)?(?:(?!till\s|mottagare\s)[A-ZÅÄÖ][\wåäö-]*\s+)?[\wåäö-]*"
+    r"(?:nämnden|nämnd|styrelsen|fullmäktige)"
+    r"(?:s\s+(?:[\wåäö]+-\s+och\s+)?[\wåäö-]*utskott)?"
+)
+_ORGAN_LINE = re.compile(rf"^({_ORGAN_NAME})$", re.IGNORECASE)
+# "Organ  Kommunstyrelsen" (anslag block), a running header "Tekniska nämnden  Sammanträdes…".
+_ORGAN_FIELD = re.compile(rf"^(?:organ|nämnd|instans|till|mottagare)\s*:?\s*({_ORGAN_NAME})$", re.IGNORECASE)
+_ORGAN_RUNNING = re.compile(rf"^({_ORGAN_NAME})\t(?:sammanträdes|protokoll|datum)", re.I)
+# Organ abbreviations as § prefixes (`KS § 45`, `Sn 12`) and dnr series.
+ORGAN_ABBREVIATIONS = {
+    "ks": "Kommunstyrelsen",
+    "kf": "Kommunfullmäktige",
+    "ksau": "Kommunstyrelsens arbetsutskott",
+    "au": "Arbetsutskottet",
+    "sn": "Socialnämnden",
+    "socn": "Socialnämnden",
+    "snau": "Socialnämndens arbetsutskott",
+    "bun": "Barn- och utbildningsnämnden",
+    "un": "Utbildningsnämnden",
+    "mbn": "Miljö- och byggnadsnämnden",
+    "mhn": "Miljö- och hälsoskyddsnämnden",
+    "tn": "Tekniska nämnden",
+    "kfn": "Kultur- och fritidsnämnden",
+    "von": "Vård- och omsorgsnämnden",
+    "sbn": "Samhällsbyggnadsnämnden",
+    "bn": "Byggnadsnämnden",
+    "vn": "Valnämnden",
+    "öfn": "Överförmyndarnämnden",
+    "on": "Omsorgsnämnden",
+}
+
+
+def header_organ(text: str, header_lines: int = 15) -> Evidence | None:
+    """The organ a header names: an `Organ` field, a running header, or an organ alone on
+    one of the first lines (a sentence mentioning another organ never counts)."""
+    lines = [line.strip() for line in text[:6000].split("\n") if line.strip()]
+    for line in lines:
+        match = _ORGAN_FIELD.match(line) or _ORGAN_RUNNING.match(line)
+        if match:
+            return Evidence(canonical_namnd(match[1]), _squash(line)[:60])
+    for line in lines[:header_lines]:
+        match = _ORGAN_LINE.match(line)
+        if match:
+            return Evidence(canonical_namnd(match[1]), _squash(line)[:60])
+    return None
+
+
+def prefix_organ(prefixes: list[str]) -> Evidence | None:
+    """The organ named by the abbreviation most § headings carry (`KS § 45`, `Sn 12`)."""
+    named = Counter(ORGAN_ABBREVIATIONS.get(p.lower()) for p in prefixes)
+    named.pop(None, None)
+    if not named:
+        return None
+    organ, count = named.most_common(1)[0]
+    return Evidence(organ, f"§-prefix ×{count}")
+
+
 def canonical_namnd(raw: str) -> str:
-    """ "socialnämndens" -> "Socialnämnden", "kommunfullmäktiges" -> "Kommunfullmäktige"."""
+    """ "socialnämndens" -> "Socialnämnden", "kommunfullmäktiges" -> "Kommunfullmäktige";
+    utskott and stadsdelsnämnder keep their own name ("Skärholmens stadsdelsnämnd")."""
     name = re.sub(r"\s+", " ", raw.strip())
+    if name.isupper():
+        name = name.lower()
+    if name.lower().endswith(("utskott", "stadsdelsnämnd")):
+        return name[:1].upper() + name[1:]
     name = re.sub(r"(nämnden|styrelsen|fullmäktige)s$", r"\1", name, flags=re.IGNORECASE)
     name = re.sub(r"nämnds?$", "nämnden", name, flags=re.IGNORECASE)
     name = re.sub(r"styrelses?$", "styrelsen", name, flags=re.IGNORECASE)

@@ -8,10 +8,13 @@ from .chunking import chunk_parts
 from .lines import Line, split_lines
 from .metadata import (
     DateFact,
+    Evidence,
     document_date,
+    header_organ,
     infer_kommun,
     infer_namnd,
     latest_mentioned,
+    prefix_organ,
     protokoll_dates,
 )
 from .model import Header, ParsedDocument, Part, Person, Section
@@ -44,7 +47,11 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
     spans = split_parts(lines, headings)
 
     kommun = infer_kommun(text)
-    namnd = infer_namnd(text)
+    namnd = (
+        header_organ(text)
+        or prefix_organ([h.prefix for h in headings if h.prefix])
+        or infer_namnd(text)
+    )
     header = Header()
     agenda: list[tuple[str, str, str]] = []
     parts: list[Part] = []
@@ -59,6 +66,9 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
         own_dates.append(date)
 
     known_parties = _known_parties(text, header)
+    if namnd is None and parts and parts[0].dokumenttyp == "revisionsrapport":
+        # The auditors' own report: its organ is the revision, not the nämnd it examines.
+        namnd = Evidence("Revisionen", "revisionsrapport")
     for part in parts:
         for paragraph in part.paragraphs:
             paragraph.persons = unit_persons(text, paragraph, known_parties)
