@@ -216,7 +216,7 @@ _JUSTERING_LINE = re.compile(
 )
 _DATE_LABEL = re.compile(r"^(?:datum|daterad|upprättad|dokumentdatum)\s*:?\s*$", re.IGNORECASE)
 _DATE_LABELLED = re.compile(r"^(?:datum|daterad|upprättad|dokumentdatum)\s*:?\s*(.+)$", re.I)
-_PLACE_DATE = re.compile(rf"^(?:{_KOMMUN_ALT})\s+(.+)$")
+_PLACE_DATE = re.compile(rf"^(?:{_KOMMUN_ALT})(?:s?\s+(?:kommun|stad))?\s+(.+)$")
 _DATE_ONLY = re.compile(
     r"^(?:(?:mån|tis|ons|tors|fre|lör|sön)dag\s+)?(\d{4}-\d{2}-\d{2})(?:\s+\d{1,2}:\d{2})?$", re.I
 )

@@ -127,6 +127,8 @@ def _parse_part(
             ranges = header_ranges(header_lines)
             header = Header(
                 ordforande=people.ordforande,
+                vice_ordforande=people.vice_ordforande,
+                sekreterare=people.sekreterare,
                 justerare=people.justerare,
                 narvarande=people.narvarande,
                 paragraf_range=_range_text(ranges),
@@ -169,7 +171,12 @@ def _parse_part(
         if row and not unit.dnr:
             unit.dnr = [d for _, _, d in find_dnr(row[2])]
         part.paragraphs.append(unit)
-        date = document_date(part_lines)
+        date = None
+        if span.dokumenttyp == "kallelse":
+            # A kallelse is dated by the meeting it calls to, not by the day it was sent.
+            meeting = [f for f in protokoll_dates(part_lines[:40]) if f.datum_typ == "sammanträde"]
+            date = meeting[0] if meeting else None
+        date = date or document_date(part_lines)
     return part, date, header
 
 

@@ -327,6 +327,8 @@ class HeaderPersons:
     narvarande: list[Person]
     ordforande: str | None
     justerare: list[str]
+    vice_ordforande: str | None = None
+    sekreterare: str | None = None
 
 
 def header_persons(lines: list[Line], text: str) -> HeaderPersons:
@@ -372,7 +374,38 @@ def header_persons(lines: list[Line], text: str) -> HeaderPersons:
         narvarande=present + others,
         ordforande=_chair(lines, present),
         justerare=_justerare(lines),
+        vice_ordforande=next(
+            (p.name for p in present if p.detalj and _VICE.search(p.detalj)), None
+        ),
+        sekreterare=_secretary(lines),
     )
+
+
+_VICE = re.compile(r"\b(?:1:e\s+|förste\s+|första\s+)?vice\s+ordf", re.IGNORECASE)
+_SECRETARY_LABEL = re.compile(r"^(?:underskrifter\s+)?sekreterare\b[\s.:_…]*(.*)$", re.I)
+_SECRETARY_TITLE = re.compile(
+    r"([A-ZÅÄÖÉ][\wåäö'’-]+(?:\s+[A-ZÅÄÖÉ][\wåäö'’-]+){1,2}),?\s+"
+    r"(?:nämnd|kommun|utskotts|förvaltnings|protokolls)?sekreterare\b"
+)
+
+
+def _secretary(lines: list[Line]) -> str | None:
+    """The sekreterare: the name by the signature label `Sekreterare` (after its dotted
+    line or on the line below), else an official listed as "…, nämndsekreterare"."""
+    for position, line in enumerate(lines):
+        match = _SECRETARY_LABEL.match(line.text.strip())
+        if not match:
+            continue
+        candidate = match[1].strip(" .…_\t")
+        if not candidate and position + 1 < len(lines):
+            candidate = lines[position + 1].text.strip(" .…_\t")
+        if _name_like(candidate):
+            return _drop_party(candidate)
+    for line in lines:
+        match = _SECRETARY_TITLE.search(line.text)
+        if match:
+            return match[1]
+    return None
 
 
 def _role_detail(tail: str) -> str | None:
