@@ -67,6 +67,7 @@ def normalize(raw: RawText) -> NormalizedText:
         for line in _split_markup(page):
             lines.append(_Line(line, page_number))
         lines.append(_Line("", page_number))
+    lines = _drop_page_headers(lines)
     lines = [line for line in lines if not _is_furniture(line.text)]
     # Paged input repeats headers at page edges; exports (and PDFs printed from them) may
     # also keep them inline, mid-page.
@@ -102,6 +103,88 @@ def _split_markup(page: str) -> list[str]:
     page = _BR.sub("\n", page)
     page = re.sub(r"(\*\*|~~)(\*\*|~~)", "\n", page)
     return [clean_line(line) for line in page.split("\n")]
+
+
+# A page number of its own or in a header's last cell: "3 (6)", "3(6)", "Sida 3 av 6",
+# "Sid 3/6". A bare "3" or "3/6" is not enough outside page edges (a count, a fraction).
+_PAGE_LABEL = re.compile(
+    r"^(?:sida|sid\.?)\s+\d{1,4}\s*(?:av|/)\s*\d{1,4}$|^\d{1,4}\s*\(\s*\d{1,4}\s*\)$",
+    re.IGNORECASE,
+)
+_PAGE_CELL = re.compile(
+    r"\t(?:(?:sida|sid\.?)\s+\d{1,4}\s*(?:av|/)\s*\d{1,4}|\d{1,4}\s*\(\s*\d{1,4}\s*\))$",
+    re.IGNORECASE,
+)
+
+
+def _drop_page_headers(lines: list[_Line]) -> list[_Line]:
+    """Drop page numbers and the running header or footer lines printed beside them.
+
+    A short line within three lines of a page number that recurs beside page numbers
+    (its digits masked, so "Sammanträdesdatum 2023-10-03" matches itself and "3 (8)" matches
+    "4 (8)") is furniture wherever it occurs: this holds for a document of two pages and
+    for an export that keeps its page breaks inline, where counting repeats needs three.
+    A header line that ends in a page-number cell loses that cell.
+    """
+    from .paragraphs import section_label
+
+    numbered = [i for i, line in enumerate(lines) if _PAGE_LABEL.match(line.text)]
+    if not numbered:
+        return [_Line(_PAGE_CELL.sub("", line.text), line.page) for line in lines]
+    # Lines (by position) near a page number; a text must occur at two such positions.
+    positions: set[int] = set()
+    for index in numbered:
+        for step in (-1, 1):
+            position, taken = index + step, 0
+            while 0 <= position < len(lines) and taken < 3:
+                text = lines[position].text
+                if text:
+                    taken += 1
+                    if not _PAGE_LABEL.match(text):
+                        positions.add(position)
+                position += step
+    near = Counter(_edge_key(_PAGE_CELL.sub("", lines[i].text)) for i in positions)
+    running = {
+        key
+        for key, count in near.items()
+        if count >= 2 and len(key) <= 100 and not section_label(key) and not key.endswith(".")
+    }
+    drop: set[int] = set()
+    for index in numbered:
+        drop.update(_header_block(lines, index))
+    out = []
+    for position, line in enumerate(lines):
+        text = _PAGE_CELL.sub("", line.text)
+        if position in drop or _PAGE_LABEL.match(text) or (text and _edge_key(text) in running):
+            continue
+        out.append(_Line(text, line.page))
+    return out
+
+
+def _header_block(lines: list[_Line], index: int) -> list[int]:
+    """The lines set with a page number without a blank line between (a running header
+    block such as "KOMMUN  SAMMANTRÄDESPROTOKOLL" / "Nämnden  Sammanträdesdatum …" / "3 (8)"),
+    when every one of them is short and none is a sentence, a section label or a § heading."""
+    from .paragraphs import _SECTION_HEADING, section_label
+
+    block = [index]
+    for step in (-1, 1):
+        position = index + step
+        while 0 <= position < len(lines) and lines[position].text and len(block) <= 5:
+            block.append(position)
+            position += step
+    if len(block) > 5:
+        return []
+    for position in block:
+        text = lines[position].text
+        if (
+            len(text) > 100
+            or text.endswith(".")
+            or section_label(text)
+            or _SECTION_HEADING.match(text)
+        ):
+            return []
+    return block
 
 
 def _furniture_key(text: str) -> str:

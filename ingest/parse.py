@@ -26,7 +26,7 @@ from .persons import header_persons, party_mentions, unit_persons
 
 # Bump when parsing changes: documents parsed by an older version are parsed again on the
 # next ingest even though their files did not change.
-PARSER_VERSION = 6
+PARSER_VERSION = 7
 
 
 @dataclass
