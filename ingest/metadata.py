@@ -115,7 +115,9 @@ _ORGAN_NAME = (
 )
 _ORGAN_LINE = re.compile(rf"^({_ORGAN_NAME})$", re.IGNORECASE)
 # "Organ  Kommunstyrelsen" (anslag block), a running header "Tekniska nämnden  Sammanträdes…".
-_ORGAN_FIELD = re.compile(rf"^(?:organ|nämnd|instans|till|mottagare)\s*:?\s*({_ORGAN_NAME})$", re.IGNORECASE)
+_ORGAN_FIELD = re.compile(
+    rf"^(?:organ|nämnd|instans|till|mottagare)\s*:?\s*({_ORGAN_NAME})$", re.IGNORECASE
+)
 _ORGAN_RUNNING = re.compile(rf"^({_ORGAN_NAME})\t(?:sammanträdes|protokoll|datum)", re.I)
 # Organ abbreviations as § prefixes (`KS § 45`, `Sn 12`) and dnr series.
 ORGAN_ABBREVIATIONS = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api")
+PARTS = ("ingest", "embed", "bm25", "dense", "hybrid", "quality", "answer", "api", "formats")
 DEFAULTS = {
     "sizes": "10000,100000",
     "queries": 200,

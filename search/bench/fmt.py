@@ -25,6 +25,7 @@ def only_hint(title: str) -> str:
         "Q&A": "--only answer",
         "API throughput": "--only api",
         "The synthetic corpus": "--only ingest",
+        "Document reading: the format gallery": "--only formats",
     }
     return part.get(title, "")
 

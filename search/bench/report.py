@@ -8,6 +8,7 @@ from typing import Any
 from index.embedder import DEFAULT_THREADS
 
 from .fmt import kind_list, only_hint
+from .formats import formats_section
 from .sections_index import (
     embeddings_section,
     ingest_section,
@@ -31,6 +32,7 @@ SECTIONS = (
     "Q&A",
     "API throughput",
     "The synthetic corpus",
+    "Document reading: the format gallery",
 )
 
 
@@ -78,6 +80,7 @@ def render(results: dict[str, Any], opts) -> str:
         ("Q&A", answer_section),
         ("API throughput", api_section),
         ("The synthetic corpus", synthetic_section),
+        ("Document reading: the format gallery", formats_section),
     ):
         w(f"## {title}\n")
         body = section(results, opts)

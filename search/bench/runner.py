@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..evaluation import load_questions
-from . import apiload, bm25cmp, build, corpus, latency, million, quality
+from . import apiload, bm25cmp, build, corpus, formats, latency, million, quality
 from .cli import DEFAULTS, PARTS
 from .measure import in_subprocess, machine
 from .queries import bench_queries, unique_queries
@@ -81,6 +81,9 @@ def run(opts: Options, log=print) -> dict[str, Any]:
     }
     results["pool"] = {"sentences": pool.n_sentences(), "corpus_chunks": len(pool.sources)}
     try:
+        if opts.wants("formats"):
+            log("formats: read the format gallery and score every field")
+            results["formats"] = formats.run()
         _corpus_parts(opts, results, work, pool, questions, texts, log)
         _synthetic_parts(opts, results, work, texts, log)
     finally:

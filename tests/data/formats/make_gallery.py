@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -33,6 +34,7 @@ from fpdf import FPDF
 HERE = Path(__file__).resolve().parent
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 SEED = 20261202
+FIXED_TIME = datetime(2024, 1, 1, tzinfo=UTC)  # file dates, so a rerun writes the same bytes
 
 MONTHS = [
     "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -58,7 +60,7 @@ KOMMUNER = [
 ORGANS = [
     ("Kommunstyrelsen", "KS", "Kommunstyrelsens", "Kommunstyrelsen"),
     ("Kommunfullmäktige", "KF", "Kommunfullmäktiges", "Kommunfullmäktige"),
-    ("Kommunstyrelsens arbetsutskott", "KSAU", "Kommunstyrelsens arbetsutskotts", "Arbetsutskottet"),
+    ("Kommunstyrelsens arbetsutskott", "KSAU", "Kommunstyrelsens arbetsutskotts", "Utskottet"),
     ("Socialnämnden", "SN", "Socialnämndens", "Socialnämnden"),
     ("Socialnämndens arbetsutskott", "SNAU", "Socialnämndens arbetsutskotts", "Arbetsutskottet"),
     ("Socialnämndens individutskott", "IU", "Socialnämndens individutskotts", "Individutskottet"),
@@ -512,6 +514,7 @@ def render_pdf(doc: Doc, path: Path) -> None:
     for style, file in (("", "DejaVuSans.ttf"), ("B", "DejaVuSans-Bold.ttf")):
         pdf.add_font("dejavu", style, str(FONT_DIR / file))
     pdf.alias_nb_pages()
+    pdf.set_creation_date(FIXED_TIME)
     pdf.set_margins(20, 26, 20)
     pdf.set_auto_page_break(True, 24)
     pdf.add_page()
@@ -534,7 +537,7 @@ def render_pdf(doc: Doc, path: Path) -> None:
             pdf.cell(100, 6, text)
             if doc.dokumenttyp in ("protokoll", "protokollsutdrag"):
                 pdf.set_font("dejavu", "", 9)
-                pdf.cell(70, 6, f"1 ({{nb}})", align="R")
+                pdf.cell(70, 6, "1 ({nb})", align="R")
             pdf.ln(9)
         elif style == "title":
             para(text, 14, True)
@@ -707,6 +710,8 @@ def render_docx(doc: Doc, path: Path) -> None:
             word.add_paragraph(text)
         else:
             word.add_paragraph(text)
+    word.core_properties.created = FIXED_TIME
+    word.core_properties.modified = FIXED_TIME
     word.save(str(path))
 
 
@@ -814,8 +819,19 @@ def tjansteskrivelse(g: Gallery, index: int, fmt: str) -> Doc:
     )
     lines = doc.lines
     lines.append(("org", kommun_name(kommun)))
-    lines.append(("p", rng.choice(["Kommunledningsförvaltningen", "Samhällsbyggnadsförvaltningen",
-                                   "Socialförvaltningen", "Utbildningsförvaltningen"])))
+    lines.append(
+        (
+            "p",
+            rng.choice(
+                [
+                    "Kommunledningsförvaltningen",
+                    "Samhällsbyggnadsförvaltningen",
+                    "Socialförvaltningen",
+                    "Utbildningsförvaltningen",
+                ]
+            ),
+        )
+    )
     lines.append(("title", "Tjänsteskrivelse"))
     lines.append(("kv", f"Datum\t{iso(written_on)}"))
     lines.append(("kv", f"Diarienummer\t{organ[1]} {written_on[0]}/{n}"))
@@ -849,24 +865,40 @@ def revisionsrapport(g: Gallery, index: int, fmt: str) -> Doc:
         datum_typ="dokument",
         dokumenttyp="revisionsrapport",
     )
-    topic = rng.choice(["styrning och uppföljning av hemtjänsten", "kommunens investeringsprocess",
-                        "intern kontroll av leverantörsutbetalningar", "arbetet med skolnärvaro"])
+    topic = rng.choice(
+        [
+            "styrning och uppföljning av hemtjänsten",
+            "kommunens investeringsprocess",
+            "intern kontroll av leverantörsutbetalningar",
+            "arbetet med skolnärvaro",
+        ]
+    )
     lines = doc.lines
     lines.append(("org", firm))
     lines.append(("title", "Revisionsrapport"))
     lines.append(("h2", f"Granskning av {topic}"))
     lines.append(("kv", f"{kommun_name(kommun)}\t{iso(report)}"))
     lines.append(("h3", "Sammanfattning"))
-    lines.append(("p", f"På uppdrag av de förtroendevalda revisorerna i {kommun_name(kommun)} har {firm} "
-                       f"granskat {topic}. Granskningen har genomförts under hösten."))
+    lines.append(
+        (
+            "p",
+            f"På uppdrag av de förtroendevalda revisorerna i {kommun_name(kommun)} har "
+            f"{firm} granskat {topic}. Granskningen har genomförts under hösten.",
+        )
+    )
     lines.append(("p", "Vår sammanfattande bedömning är att styrningen delvis är ändamålsenlig."))
     lines.append(("h3", "Rekommendationer"))
     lines.append(("p", "Utifrån granskningen rekommenderar vi kommunstyrelsen att:"))
     lines.append(("p", "- säkerställa att uppföljningen rapporteras till nämnden varje kvartal,"))
     lines.append(("p", "- tydliggöra ansvarsfördelningen mellan förvaltning och nämnd."))
     lines.append(("h3", "Revisionsfrågor"))
-    lines.append(("p", "Granskningen besvarar följande revisionsfrågor: Finns en ändamålsenlig "
-                       "styrning? Sker uppföljning enligt plan?"))
+    lines.append(
+        (
+            "p",
+            "Granskningen besvarar följande revisionsfrågor: Finns en ändamålsenlig "
+            "styrning? Sker uppföljning enligt plan?",
+        )
+    )
     return doc
 
 
@@ -893,10 +925,20 @@ def motion(g: Gallery, index: int, fmt: str, kind: str) -> Doc:
     if kind == "motion":
         lines.append(("title", "Motion om gång- och cykelväg till skolan"))
         lines.append(("p", "Till kommunfullmäktige"))
-        lines.append(("p", "Många barn cyklar i dag längs en väg utan separat cykelbana. Vi "
-                           "föreslår att kommunen bygger en gång- och cykelväg."))
-        lines.append(("p", "Jag yrkar därför att kommunfullmäktige ger tekniska nämnden i "
-                           "uppdrag att utreda en gång- och cykelväg."))
+        lines.append(
+            (
+                "p",
+                "Många barn cyklar i dag längs en väg utan separat cykelbana. Vi "
+                "föreslår att kommunen bygger en gång- och cykelväg.",
+            )
+        )
+        lines.append(
+            (
+                "p",
+                "Jag yrkar därför att kommunfullmäktige ger tekniska nämnden i "
+                "uppdrag att utreda en gång- och cykelväg.",
+            )
+        )
         lines.append(("p", f"{kommun} {iso(dated)}"))
         lines.append(("p", f"{author.name} ({author.party})"))
     else:
@@ -904,8 +946,13 @@ def motion(g: Gallery, index: int, fmt: str, kind: str) -> Doc:
         lines.append(("kv", f"Datum\t{iso(dated)}"))
         lines.append(("p", "Till kommunfullmäktige"))
         lines.append(("h3", "Förslag"))
-        lines.append(("p", "Jag föreslår att kommunen sätter upp fler parkbänkar längs "
-                           "promenadstråket vid sjön, så att äldre kan vila under promenaden."))
+        lines.append(
+            (
+                "p",
+                "Jag föreslår att kommunen sätter upp fler parkbänkar längs "
+                "promenadstråket vid sjön, så att äldre kan vila under promenaden.",
+            )
+        )
         lines.append(("p", "Namn: Kerstin Alm"))
     return doc
 
@@ -938,13 +985,17 @@ def delegationsbeslut(g: Gallery, index: int, fmt: str) -> Doc:
     lines.append(("h2", "Beslut om bygglov för tillbyggnad av enbostadshus"))
     lines.append(("h3", "Beslut"))
     lines.append(("p", "Miljö- och byggnadsnämnden beviljar bygglov med stöd av 9 kap. 30 § PBL."))
-    lines.append(("p", "Beslutet är fattat med stöd av delegation enligt nämndens "
-                       "delegationsordning, punkt 4.2."))
+    lines.append(
+        (
+            "p",
+            "Beslutet är fattat med stöd av delegation enligt nämndens "
+            "delegationsordning, punkt 4.2.",
+        )
+    )
     return doc
 
 
 def unknown(g: Gallery, index: int, fmt: str) -> Doc:
-    rng = g.rng
     kommun = g.kommun()
     doc = Doc(
         name=f"{index:02d}_{kommun.lower()}_okand",
@@ -962,15 +1013,33 @@ def unknown(g: Gallery, index: int, fmt: str) -> Doc:
     lines = doc.lines
     lines.append(("org", kommun_name(kommun)))
     lines.append(("h2", "Information om vinterväghållning"))
-    lines.append(("p", "Snöröjningen startar när det har fallit cirka fem centimeter snö. Gång- "
-                       "och cykelvägar prioriteras före bilvägar i centrala delar av orten."))
-    lines.append(("p", "Har du frågor om snöröjningen kan du kontakta kundtjänst på vardagar. "
-                       "Sandning sker vid halka, främst vid busshållplatser och övergångsställen."))
+    lines.append(
+        (
+            "p",
+            "Snöröjningen startar när det har fallit cirka fem centimeter snö. Gång- "
+            "och cykelvägar prioriteras före bilvägar i centrala delar av orten.",
+        )
+    )
+    lines.append(
+        (
+            "p",
+            "Har du frågor om snöröjningen kan du kontakta kundtjänst på vardagar. "
+            "Sandning sker vid halka, främst vid busshållplatser och övergångsställen.",
+        )
+    )
     return doc
 
 
-STADSDELAR = ["Skärholmens", "Farsta", "Hägersten-Älvsjö", "Rinkeby-Kista", "Spånga-Tensta",
-              "Enskede-Årsta-Vantör", "Södermalms", "Kungsholmens"]
+STADSDELAR = [
+    "Skärholmens",
+    "Farsta",
+    "Hägersten-Älvsjö",
+    "Rinkeby-Kista",
+    "Spånga-Tensta",
+    "Enskede-Årsta-Vantör",
+    "Södermalms",
+    "Kungsholmens",
+]
 
 
 def stadsdel(g: Gallery, index: int, fmt: str) -> Doc:
@@ -983,9 +1052,7 @@ def stadsdel(g: Gallery, index: int, fmt: str) -> Doc:
     doc.organ = name
     doc.abbr = "SDN"
     doc.name = f"{index:02d}_stockholm_sdn"
-    doc.lines = [
-        (s, t.replace(doc.lines[2][1], name) if s == "organ" else t) for s, t in doc.lines
-    ]
+    doc.lines = [(s, t.replace(doc.lines[2][1], name) if s == "organ" else t) for s, t in doc.lines]
     doc.lines[0] = ("org", "Stockholms stad")
     doc.running = doc.running.replace("STOCKHOLMS KOMMUN", "STOCKHOLMS STAD").replace(
         doc.running.split("\n")[1].split("\t")[0], name
