@@ -445,6 +445,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
+    from index.check import gap_text
     from search.documents import list_documents
 
     data = _open(args, readonly=True)
@@ -459,6 +460,11 @@ def cmd_documents(args: argparse.Namespace) -> int:
             f"{doc['filename']}"
         )
         print(f"     {doc['title'] or ''}")
+        if doc["paragraf_avvikelse"]:
+            print(
+                f"     Paragrafer {doc['paragraf_range']} enligt huvudet: "
+                f"{gap_text(doc['paragraf_avvikelse'])}"
+            )
         for part in doc["parts"]:
             print(f"     - {part['dokumenttyp']}: {part['title'] or ''}")
         for paragraph in doc["paragrafer"]:

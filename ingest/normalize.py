@@ -121,8 +121,7 @@ def _drop_page_headers(lines: list[_Line]) -> list[_Line]:
     """Drop page numbers and the running header or footer lines printed beside them.
 
     A short line within three lines of a page number that recurs beside page numbers
-    (its digits masked, so "Sammanträdesdatum 2023-10-03" matches itself and "3 (8)" matches
-    "4 (8)") is furniture wherever it occurs: this holds for a document of two pages and
+    is furniture wherever it occurs: this holds for a document of two pages and
     for an export that keeps its page breaks inline, where counting repeats needs three.
     A header line that ends in a page-number cell loses that cell.
     """
@@ -143,7 +142,9 @@ def _drop_page_headers(lines: list[_Line]) -> list[_Line]:
                     if not _PAGE_LABEL.match(text):
                         positions.add(position)
                 position += step
-    near = Counter(_edge_key(_PAGE_CELL.sub("", lines[i].text)) for i in positions)
+    # Exact text: with digits masked, dnr lines ("SOCN/2023:4", "SOCN/2023:82") near two
+    # page breaks looked alike; a running header repeats its date and names unchanged.
+    near = Counter(_PAGE_CELL.sub("", lines[i].text) for i in positions)
     running = {
         key
         for key, count in near.items()
@@ -155,7 +156,7 @@ def _drop_page_headers(lines: list[_Line]) -> list[_Line]:
     out = []
     for position, line in enumerate(lines):
         text = _PAGE_CELL.sub("", line.text)
-        if position in drop or _PAGE_LABEL.match(text) or (text and _edge_key(text) in running):
+        if position in drop or _PAGE_LABEL.match(text) or (text and text in running):
             continue
         out.append(_Line(text, line.page))
     return out

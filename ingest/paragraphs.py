@@ -37,7 +37,7 @@ _BARE_NUMBERED = re.compile(
     rf"(?P<year>{_YEAR_SUFFIX})?(?P<rest>(?:\t|\s{{2,}}).*)?$"
 )
 _RANGE = re.compile(
-    r"^(?:§§\s*|paragrafer\s*:?\s*|§\s*)(\d{1,4})(?:/\d{2,4})?\s*[-–]\s*(?:§\s*)?"
+    r"^(?:§§\s*|paragrafer\s*:?\s*(?:§§?\s*)?|§\s*)(\d{1,4})(?:/\d{2,4})?\s*[-–]\s*(?:§\s*)?"
     r"(\d{1,4})(?:/\d{2,4})?\s*$",
     re.IGNORECASE,
 )

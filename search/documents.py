@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from index.check import range_gap
 from index.store import Store
 
 from .arenden import has_arenden, paragraph_references, positions
@@ -117,6 +118,14 @@ def _document_dict(store: Store, row) -> dict[str, Any]:
         )
     ]
     out["paragrafer"] = paragraph_list(store, row["id"])
+    numbers = [
+        r["nummer"]
+        for r in store.query(
+            "SELECT nummer FROM paragraphs WHERE document_id = ? AND nummer IS NOT NULL",
+            [row["id"]],
+        )
+    ]
+    out["paragraf_avvikelse"] = range_gap(row["paragraf_range"], numbers)
     return out
 
 

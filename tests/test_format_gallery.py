@@ -51,3 +51,61 @@ def test_scorer_counts_a_wrong_value_and_an_invented_date():
     assert result["paragraf_precision"].right == result["paragraf_precision"].total - 1
     undated = dict(truth, datum=None)
     assert score([("x", undated, got)])["datum"].right == 0
+
+
+MISSING_SECTION = """\
+Hofors kommun
+
+SAMMANTRÄDESPROTOKOLL
+
+Kommunstyrelsen
+
+Sammanträdesdatum\t2024-03-12
+Beslutande\tEva Lind (S), ordförande
+\tPer Ek (M)
+Paragrafer\t12–15
+
+KS § 12\tDnr KS 2024/101
+
+Budget 2025
+
+Kommunstyrelsen beslutar att godkänna förslaget till budget för 2025.
+
+KS § 13\tDnr KS 2024/102
+
+Taxa för bygglov
+
+Kommunstyrelsen beslutar att föreslå kommunfullmäktige att anta taxan.
+
+KS § 15\tDnr KS 2024/104
+
+Internkontrollplan
+
+Kommunstyrelsen beslutar att anta internkontrollplanen för 2025.
+"""
+
+
+def test_declared_range_mismatch_is_reported_by_documents_and_check(tmp_path, capsys):
+    from api.cli import main
+
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "ks.txt").write_text(MISSING_SECTION, encoding="utf-8")
+    target = tmp_path / "data"
+    assert main(["ingest", str(source), "--no-embed", "--quiet", "--data-dir", str(target)]) == 0
+    capsys.readouterr()
+
+    assert main(["documents", "--json", "--data-dir", str(target)]) == 0
+    (document,) = json.loads(capsys.readouterr().out)
+    assert (document["kommun"], document["namnd"]) == ("Hofors", "Kommunstyrelsen")
+    assert document["paragraf_range"] == "12–15"
+    assert [p["paragraf"] for p in document["paragrafer"]] == ["12", "13", "15"]
+    assert document["paragraf_avvikelse"] == {"saknas": [14], "extra": []}
+
+    assert main(["documents", "--data-dir", str(target)]) == 0
+    assert "Paragrafer 12–15 enligt huvudet: saknas § 14" in capsys.readouterr().out
+
+    assert main(["check", "--json", "--data-dir", str(target)]) in (0, 1)
+    notes = {n["code"]: n for n in json.loads(capsys.readouterr().out)["notes"]}
+    assert notes["paragraf_range_mismatch"]["count"] == 1
+    assert "saknas § 14" in notes["paragraf_range_mismatch"]["sample"][0]
