@@ -7,6 +7,7 @@ or "Katrineholms kommun" in a letterhead outweighs many passing mentions of othe
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -208,9 +209,15 @@ def infer_namnd(text: str, header_end: int = 4000) -> Evidence | None:
 # --- dates -------------------------------------------------------------------------------
 
 _MEETING_LINE = re.compile(
-    r"^(?:sammanträdesdatum|sammanträde|datum och tid|tid och plats|plats och tid|tid|"
-    r"protokoll fört vid .*sammanträde|.*sammanträde)\b",
+    r"^(?:sammanträdesdatum|sammanträdesdag|sammanträde|datum och tid|tid och plats|"
+    r"plats och tid|tid|protokoll fört vid .*sammanträde|.*sammanträde)\b",
     re.IGNORECASE,
+)
+# In a protokoll header a bare "Datum" field is the meeting's ("Datum  2023-04-08") when no
+# field names the meeting; never "Datum då anslaget sätts upp". A kallelse's "Datum" is the
+# day it was sent.
+_DATE_FIELD = re.compile(
+    r"^datum\s*:?\s*(?:\t|$|(?=\d|(?:mån|tis|ons|tors|fre|lör|sön)dag|den\s))", re.I
 )
 _JUSTERING_LINE = re.compile(
     r"^(?:justeringens plats och (?:datum|tid)|justering(?:sdatum)?|justerat|justerades)\b",
@@ -224,10 +231,51 @@ _DATE_ONLY = re.compile(
 )
 
 
+# Header labels, capitalized as a header table writes them; a header flattened by text
+# extraction into one line is split before each of them.
+_HEADER_LABEL = re.compile(
+    r"(?<=\s)(?=(?:Beslutande|Ledamöter|Tjänstgörande ersättare|Ej tjänstgörande ersättare|"
+    r"Ersättare|Övriga närvarande|Övriga deltagare|Utses att justera|Justerare|"
+    r"Justeringens plats och (?:tid|datum)|Justeringsdatum|Paragrafer|Sammanträdesdatum|"
+    r"Plats och tid|Tid och plats|Underskrifter|Sekreterare|Ordförande|Justerande)\b)"
+)
+
+
+def split_header_fields(lines: list[Line]) -> list[Line]:
+    """Header lines with every line holding two or more labelled fields ("Plats och tid …
+    Beslutande … Utses att justera … Paragrafer 85–87") split into one line per field,
+    offsets kept, so each field is read as in an unflattened table."""
+    out: list[Line] = []
+    for line in lines:
+        cuts = [m.start() for m in _HEADER_LABEL.finditer(line.text)]
+        if not cuts or (len(cuts) == 1 and not _HEADER_LABEL_AT_START.match(line.text)):
+            out.append(line)
+            continue
+        bounds = [0, *cuts, len(line.text)]
+        for a, b in itertools.pairwise(bounds):
+            piece = line.text[a:b].rstrip()
+            if piece.strip():
+                out.append(
+                    Line(
+                        line.index,
+                        piece,
+                        line.start + a,
+                        line.start + a + len(piece),
+                        line.blank_before if a == 0 else False,
+                    )
+                )
+    return out
+
+
+_HEADER_LABEL_AT_START = re.compile(
+    r"^(?:Beslutande|Ledamöter|Plats och tid|Tid och plats|Sammanträdesdatum|Datum|Tid)\b"
+)
+
+
 @dataclass
 class DateFact:
     datum: str
-    datum_typ: str  # sammanträde, justering, dokument
+    datum_typ: str  # sammanträde, justering, dokument (datumfält: a header's bare "Datum")
     kalla: str
 
 
@@ -244,6 +292,8 @@ def protokoll_dates(lines: list[Line]) -> list[DateFact]:
             if _JUSTERING_LINE.match(text)
             else "sammanträde"
             if _MEETING_LINE.match(text)
+            else "datumfält"
+            if _DATE_FIELD.match(text)
             else None
         )
         if kind is None:

@@ -212,11 +212,19 @@ def _drop_page_edges(lines: list[_Line], n_pages: int) -> list[_Line]:
     counts: Counter[str] = Counter()
     for indexes in edges.values():
         counts.update({_edge_key(lines[i].text) for i in indexes})
-    # Headers and footers are short; a long line is text even when pages look alike.
+    # Headers and footers are short; a long line is text even when pages look alike. A §
+    # heading or section label opening several pages is content ("VN § 77" / "VN § 81"
+    # look alike with their digits masked).
+    from .paragraphs import _SECTION_HEADING, section_label
+
     repeated = {
         key
         for key, count in counts.items()
-        if n_pages >= 3 and count >= n_pages / 2 and len(key) <= 100
+        if n_pages >= 3
+        and count >= n_pages / 2
+        and len(key) <= 100
+        and not _SECTION_HEADING.match(key.replace("#", "1"))
+        and not section_label(key)
     }
     drop: set[int] = set()
     for indexes in edges.values():

@@ -358,6 +358,12 @@ def _dnr_line(text: str) -> list[str] | None:
     """The dnr on a line that holds nothing else (besides a `Dnr`/`Diarienummer` label)."""
     stripped = re.sub(r"^(?:dnr|diarienummer|vår beteckning)\.?:?\s*", "", text, flags=re.I)
     found = find_dnr(stripped)
+    if not found and stripped != text:
+        # A shape only its label makes a dnr ("Dnr 44/15"): found in the labelled text.
+        found = [
+            (a - (len(text) - len(stripped)), b - (len(text) - len(stripped)), d)
+            for a, b, d in find_dnr(text)
+        ]
     if not found:
         return None
     rest = stripped

@@ -16,6 +16,7 @@ from .metadata import (
     latest_mentioned,
     prefix_organ,
     protokoll_dates,
+    split_header_fields,
 )
 from .model import Header, ParsedDocument, Part, Person, Section
 from .normalize import NormalizedText
@@ -122,9 +123,10 @@ def _parse_part(
         first = span.headings[0].line.index
         header_lines = lines[span.first : first]
         if header_lines:
-            date = _best_protokoll_date(protokoll_dates(header_lines))
-            people = header_persons(header_lines, text)
-            ranges = header_ranges(header_lines)
+            fields = split_header_fields(header_lines)
+            date = _best_protokoll_date(protokoll_dates(fields))
+            people = header_persons(fields, text)
+            ranges = header_ranges(fields)
             header = Header(
                 ordforande=people.ordforande,
                 vice_ordforande=people.vice_ordforande,
@@ -186,10 +188,15 @@ def _generic_title(title: str | None) -> bool:
 
 
 def _best_protokoll_date(facts: list[DateFact]) -> DateFact | None:
-    for kind in ("sammanträde", "justering"):
+    """The meeting date; a header's bare "Datum" field is the meeting's when no field
+    names the meeting; the justering date only when neither is stated."""
+    for kind in ("sammanträde", "datumfält", "justering"):
         found = [f for f in facts if f.datum_typ == kind]
         if found:
-            return found[0]
+            fact = found[0]
+            if kind == "datumfält":
+                return DateFact(fact.datum, "sammanträde", fact.kalla)
+            return fact
     return None
 
 

@@ -68,7 +68,9 @@ DNR_SERIES = re.compile(
 DNR_CLASSIFIED = re.compile(
     r"(?<![\w.])(\d{1,2}(?:\.{1,2}\d{1,2}){1,4}-\d{1,6}/(?:19|20)\d{2})(?:-\d{1,3})?(?![\w/])"
 )
-DNR_LABELLED = re.compile(r"\b[Dd]nr\.?:?\s*((?:[A-ZÅÄÖ]{1,6}\s)?(?:19|20)\d{2}/\d{1,6})(?![\w/])")
+DNR_LABELLED = re.compile(
+    r"\b[Dd]nr\.?:?\s*((?:[A-ZÅÄÖ]{1,6}\s)?(?:19|20)\d{2}/\d{1,6}|\d{1,5}/(?:19|20)?\d{2})(?![\w/])"
+)
 # An organ's series before year and number, unlabelled: KS 2017/88, KS.2019.0001,
 # BUN 2023/0412-3, MBN 2023-000871, Ks 415/2024, TN 21/0133 (number/year and year/number).
 _DNR_SERIES_NAME = r"(?:[A-ZÅÄÖ]{2,6}|[A-ZÅÄÖ][a-zåäö]{1,2})"

@@ -447,8 +447,11 @@ def _justerare(lines: list[Line]) -> list[str]:
     for position, line in enumerate(lines):
         text = line.text.strip()
         match = re.match(r"^(?:utses att justera|justerare)\s*:?\s*(.+)$", text, re.IGNORECASE)
-        if match and _name_like(match[1].strip()):
-            names.append(match[1].strip())
+        if match:
+            # One or two names: "Anna Ek", "Anna Ek (S) och Per Holm (M)", "Anna Ek, Per Holm".
+            given = [n.strip() for n in re.split(r",|\boch\b|\t", match[1]) if n.strip()]
+            if given and all(_name_like(n) for n in given):
+                names.extend(_drop_party(n) for n in given)
         elif re.match(r"^justerande\b", text, re.IGNORECASE) and position + 1 < len(lines):
             candidate = lines[position + 1].text.strip()
             if _name_like(candidate) and candidate not in names:

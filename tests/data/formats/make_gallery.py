@@ -21,8 +21,10 @@ label/value layout, and DOCX (python-docx) with Word tables for the header.
 
 from __future__ import annotations
 
+import io
 import json
 import random
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,7 +221,7 @@ class Doc:
     lines: list[tuple[str, str]] = field(default_factory=list)  # (style, text)
     header_rows: list[tuple[str, str]] = field(default_factory=list)
     running: str = ""
-    stadsdel: str | None = None
+    page_format: str = "{page} ({nb})"  # "Sida {page} av {nb}", "Sid {page}/{nb}", "{page}({nb})"
 
     def truth(self) -> dict:
         return {
@@ -461,8 +463,10 @@ def render_text(doc: Doc) -> str:
             out.append("\f")
             for header_line in doc.running.split("\n"):
                 out.append(header_line)
-            out.append(f"{page} ({{nb}})")
+            out.append(doc.page_format.format(page=page, nb="{nb}"))
             out.append("")
+        elif style == "line":
+            out.append(text)
         elif style in ("h2", "h3", "rubrik", "organ", "title", "org", "sect", "rubrik_num"):
             out.append("")
             out.append(text)
@@ -488,7 +492,7 @@ class _Pdf(FPDF):
         self.set_xy(20, 10)
         self.cell(90, 4, left)
         self.cell(60, 4, right)
-        self.cell(20, 4, f"{self.page_no()} ({{nb}})", align="R")
+        self.cell(20, 4, self.doc.page_format.format(page=self.page_no(), nb="{nb}"), align="R")
         self.set_xy(20, 14)
         a, b = second.split("\t")
         self.cell(90, 4, a)
@@ -606,6 +610,9 @@ def render_pdf(doc: Doc, path: Path) -> None:
             pdf.set_font("dejavu", "", 9)
             pdf.cell(45, 5, label)
             pdf.cell(125, 5, value, new_x="LMARGIN", new_y="NEXT")
+        elif style == "line":
+            pdf.set_font("dejavu", "", 9)
+            pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
         else:
             para(text)
     pdf.output(str(path))
@@ -706,13 +713,23 @@ def render_docx(doc: Doc, path: Path) -> None:
             paragraph = word.add_paragraph()
             paragraph.add_run(text).bold = True
             paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        elif style == "kv":
+        elif style in ("kv", "line"):
             word.add_paragraph(text)
         else:
             word.add_paragraph(text)
     word.core_properties.created = FIXED_TIME
     word.core_properties.modified = FIXED_TIME
-    word.save(str(path))
+    buffer = io.BytesIO()
+    word.save(buffer)
+    # Zip entries carry the time of writing: rewrite them with a fixed one.
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            fixed = zipfile.ZipInfo(item.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(item.filename))
 
 
 def utdrag(g: Gallery, index: int, fmt: str) -> Doc:
@@ -1065,6 +1082,159 @@ def _ascii(name: str) -> str:
     return name.translate(str.maketrans("åäöÅÄÖ", "aaoAAO"))
 
 
+def varied(g: Gallery, index: int, fmt: str) -> Doc:
+    """A protokoll whose every dimension is drawn on its own: § shape, dnr shape, header
+    shape, people and page numbers, so combinations no layout above makes occur too."""
+    rng = g.rng
+    kommun = g.kommun()
+    organ = rng.choice(ORGANS)
+    meeting = _date(rng)
+    year = meeting[0]
+    shape = rng.choice(["nospace", "dot", "colonyear", "mixedprefix", "prefixbelow", "fullyear"])
+    dnr_shape = rng.choice(["slashcolon", "dots", "short", "diarienummer", "dash", "classified"])
+    header = rng.choice(["tidochplats", "nextline", "datum", "oneline"])
+    people_shape = rng.choice(["ordf", "ersattare", "twojust"])
+    short = {"SNAU": "SN", "IU": "SN", "KSAU": "KS"}.get(organ[1], organ[1])
+    start = rng.randint(1, 160)
+    paras: list[Para] = []
+    for i, (rubrik, _) in enumerate(rng.sample(ARENDEN, rng.randint(3, 5))):
+        number = start + i
+        label = {"colonyear": f"{number}:{year}", "fullyear": f"{number}/{year}"}.get(
+            shape, str(number)
+        )
+        n = rng.randint(10, 900)
+        written_dnr = {
+            "slashcolon": f"{short}/{year}:{n:04d}",
+            "dots": f"{short}.{year}.{n:04d}",
+            "short": f"{n}/{year % 100:02d}",
+            "diarienummer": f"{short} {year}/{n:04d}-{rng.randint(1, 9)}",
+            "dash": f"{short} {year}-{n:06d}",
+            "classified": f"{rng.randint(1, 3)}.{rng.randint(1, 4)}.{rng.randint(1, 4)}-{n}/{year}",
+        }[dnr_shape]
+        para = Para(
+            label,
+            number,
+            rubrik,
+            [written_dnr],
+            rng.sample(BODY, 2),
+            [
+                f"{organ[3]} beslutar att godkänna förvaltningens förslag.",
+            ],
+        )
+        para.written_dnr = written_dnr  # type: ignore[attr-defined]
+        paras.append(para)
+    people = [g.person() for _ in range(rng.randint(5, 8))]
+    substitute = g.person() if people_shape == "ersattare" else None
+    deputy = g.person() if people_shape == "ersattare" else None
+    doc = Doc(
+        name=f"{index:02d}_{kommun.lower()}_varied",
+        fmt=fmt,
+        layout="varied",
+        kommun=kommun,
+        organ=organ[0],
+        abbr=organ[1],
+        genitive=organ[2],
+        decider=organ[3],
+        datum=iso(meeting),
+        datum_typ="sammanträde",
+        dokumenttyp="protokoll",
+        paras=paras,
+        beslutande=people + ([substitute] if substitute else []),
+        ordforande=people[0].name,
+        vice=people[1].name,
+        sekreterare=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        page_format=rng.choice(["Sida {page} av {nb}", "Sid {page}/{nb}", "{page}({nb})"]),
+    )
+    while doc.sekreterare in g.used_names:
+        doc.sekreterare = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    g.used_names.add(doc.sekreterare)
+    doc.justerare = [people[2].name] + ([people[3].name] if people_shape == "twojust" else [])
+    doc.running = f"{kommun_name(kommun)}\tProtokoll\n{organ[0]}\t{iso(meeting)}"
+    justering = plus(meeting, rng.randint(2, 8))
+    chair, vice = (
+        ("ordf.", "vice ordf.") if people_shape == "ordf" else ("ordförande", "vice ordförande")
+    )
+    decided = [
+        f"{p.name} ({p.party})" + (f" {chair}" if i == 0 else f" {vice}" if i == 1 else "")
+        for i, p in enumerate(people)
+    ]
+    first, last = paras[0].nummer, paras[-1].nummer
+    place = rng.choice(["Kommunhuset, KS-salen", "Stadshuset, Rådssalen", "Folkets hus"])
+    just_text = " och ".join(doc.justerare)
+    lines = doc.lines
+    lines.append(("org", kommun_name(kommun)))
+    lines.append(
+        ("title", rng.choice(["Protokoll", "SAMMANTRÄDESPROTOKOLL", "Sammanträdesprotokoll"]))
+    )
+    lines.append(("organ", organ[0]))
+    if header == "oneline":
+        lines.append(
+            (
+                "line",
+                f"Plats och tid {place} {iso(meeting)} kl 13.00–15.00 Beslutande "
+                + ", ".join(decided)
+                + (
+                    f" Tjänstgörande ersättare {substitute.name} ({substitute.party})"
+                    f" Ersättare {deputy.name} ({deputy.party})"
+                    if substitute and deputy
+                    else ""
+                )
+                + f" Övriga närvarande {doc.sekreterare}, sekreterare"
+                f" Utses att justera {just_text} Justeringens plats och tid"
+                f" Kommunkontoret {iso(justering)} Paragrafer {first}–{last}",
+            )
+        )
+    else:
+        if header == "tidochplats":
+            lines.append(("kv", f"Tid och plats\t{written(meeting, rng, True)} kl. 09.00, {place}"))
+        elif header == "nextline":
+            lines.append(("line", "Sammanträde"))
+            lines.append(("line", iso(meeting)))
+            lines.append(("line", place))
+        else:
+            lines.append(("kv", f"Datum\t{iso(meeting)}"))
+            lines.append(("kv", f"Plats\t{place}"))
+        label = "Ledamöter" if people_shape == "ersattare" else "Beslutande"
+        lines.append(("kv", f"{label}\t{', '.join(decided)}"))
+        if substitute and deputy:
+            lines.append(("kv", f"Tjänstgörande ersättare\t{substitute.name} ({substitute.party})"))
+            lines.append(("kv", f"Ersättare\t{deputy.name} ({deputy.party})"))
+        lines.append(("kv", f"Övriga närvarande\t{doc.sekreterare}, sekreterare"))
+        lines.append(("kv", f"Utses att justera\t{just_text}"))
+        lines.append(("kv", f"Justeringens plats och tid\tKommunkontoret {iso(justering)}"))
+        lines.append(("kv", f"Paragrafer\t{first}–{last}"))
+    lines.append(("pagebreak", ""))
+    prefix = organ[1].capitalize() if shape == "mixedprefix" else organ[1]
+    for p in paras:
+        dnr_line = (
+            f"Diarienummer: {p.written_dnr}"
+            if dnr_shape == "diarienummer"
+            else f"Dnr {p.written_dnr}"
+        )
+        if shape == "nospace":
+            lines.append(("sect", f"§{p.label}"))
+            lines.append(("rubrik", p.rubrik))
+        elif shape == "dot":
+            lines.append(("sect", f"§ {p.label}."))
+            lines.append(("rubrik", p.rubrik))
+        elif shape == "mixedprefix":
+            lines.append(("sect", f"{prefix} § {p.label} {p.rubrik}"))
+        elif shape == "prefixbelow":
+            lines.append(("sect", f"{prefix} § {p.label}"))
+            lines.append(("rubrik", p.rubrik))
+        else:
+            lines.append(("sect", f"§ {p.label}"))
+            lines.append(("rubrik", p.rubrik))
+        lines.append(("p", dnr_line))
+        for text in p.body:
+            lines.append(("p", text))
+        lines.append(("h3", "Beslut"))
+        for b in p.beslut:
+            lines.append(("p", b))
+    lines.append(("p", f"Vid protokollet: {doc.sekreterare}"))
+    return doc
+
+
 def main() -> None:
     g = Gallery(SEED)
     docs: list[Doc] = []
@@ -1098,6 +1268,22 @@ def main() -> None:
         index += 1
     for kind in ("motion", "medborgarförslag"):
         docs.append(motion(g, index, "txt", kind))
+        index += 1
+    for fmt in (
+        "txt",
+        "pdf",
+        "docx",
+        "txt",
+        "pdf",
+        "txt",
+        "pdf",
+        "docx",
+        "txt",
+        "pdf",
+        "pdf",
+        "txt",
+    ):
+        docs.append(varied(g, index, fmt))
         index += 1
     for old in HERE.glob("[0-9][0-9]_*"):
         old.unlink()
