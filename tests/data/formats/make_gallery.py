@@ -1235,6 +1235,135 @@ def varied(g: Gallery, index: int, fmt: str) -> Doc:
     return doc
 
 
+def utdrag2(g: Gallery, index: int, fmt: str) -> Doc:
+    """A protokollsutdrag titled in one line with its meeting, a justering and an expedition
+    date that are not the meeting's, and the § with its organ prefix."""
+    rng = g.rng
+    kommun = g.kommun()
+    organ = rng.choice(ORGANS[:4])
+    meeting = _date(rng)
+    paras = g.paras(organ, meeting[0], 1, "plain", 0)
+    p = paras[0]
+    doc = Doc(
+        name=f"{index:02d}_{kommun.lower()}_utdrag",
+        fmt=fmt,
+        layout="utdrag2",
+        kommun=kommun,
+        organ=organ[0],
+        abbr=organ[1],
+        genitive=organ[2],
+        decider=organ[3],
+        datum=iso(meeting),
+        datum_typ="sammanträde",
+        dokumenttyp="protokollsutdrag",
+        paras=paras,
+    )
+    lines = doc.lines
+    lines.append(("org", kommun_name(kommun).upper()))
+    lines.append(("title", f"Utdrag ur protokoll fört vid {organ[2].lower()} sammanträde"))
+    lines.append(("kv", f"Sammanträdesdatum\t{iso(meeting)}"))
+    lines.append(("kv", f"Justeringsdatum\t{iso(plus(meeting, 4))}"))
+    written_dnr = getattr(p, "written_dnr", "")
+    lines.append(("sect", f"{organ[1].capitalize()} § {p.label}"))
+    lines.append(("rubrik", p.rubrik))
+    if written_dnr:
+        lines.append(("p", f"Dnr {written_dnr}"))
+    for text in p.body:
+        lines.append(("p", text))
+    lines.append(("h3", "Beslut"))
+    for b in p.beslut:
+        lines.append(("p", b))
+    lines.append(("p", f"Expedierat {iso(plus(meeting, 6))}"))
+    lines.append(("p", "Rätt utdraget intygar"))
+    return doc
+
+
+def kallelse2(g: Gallery, index: int, fmt: str) -> Doc:
+    """A kallelse whose ärenden carry a Förslag till beslut (a proposal, not a decision)."""
+    rng = g.rng
+    kommun = g.kommun()
+    organ = rng.choice(ORGANS)
+    meeting = _date(rng)
+    doc = Doc(
+        name=f"{index:02d}_{kommun.lower()}_kallelse",
+        fmt=fmt,
+        layout="kallelse2",
+        kommun=kommun,
+        organ=organ[0],
+        abbr=organ[1],
+        genitive=organ[2],
+        decider=organ[3],
+        datum=iso(meeting),
+        datum_typ="sammanträde",
+        dokumenttyp="kallelse",
+    )
+    lines = doc.lines
+    lines.append(("org", kommun_name(kommun)))
+    lines.append(("title", "KALLELSE"))
+    lines.append(("kv", f"Organ\t{organ[0]}"))
+    lines.append(("kv", f"Datum\t{iso(plus(meeting, -8))}"))
+    lines.append(("kv", f"Sammanträdesdatum\t{iso(meeting)}"))
+    lines.append(("kv", "Tid\t13.15"))
+    lines.append(("h3", "Föredragningslista"))
+    for i, (rubrik, _) in enumerate(rng.sample(ARENDEN, 4), start=1):
+        lines.append(("h3", f"{i}. {rubrik}"))
+        lines.append(("p", f"Dnr {organ[1]} {meeting[0]}/{rng.randint(10, 400)}"))
+        lines.append(("p", "Förslag till beslut"))
+        lines.append(("p", f"{organ[3]} föreslås besluta att godkänna förslaget."))
+    return doc
+
+
+def tjansteskrivelse2(g: Gallery, index: int, fmt: str) -> Doc:
+    """A tjänsteskrivelse with colon labels, an upper-case type word and a Beslutsförslag."""
+    rng = g.rng
+    kommun = g.kommun()
+    organ = rng.choice([o for o in ORGANS if "utskott" not in o[0]])
+    written_on = _date(rng)
+    doc = Doc(
+        name=f"{index:02d}_{kommun.lower()}_tjansteskrivelse",
+        fmt=fmt,
+        layout="tjänsteskrivelse2",
+        kommun=kommun,
+        organ=organ[0],
+        abbr=organ[1],
+        genitive=organ[2],
+        decider=organ[3],
+        datum=iso(written_on),
+        datum_typ="dokument",
+        dokumenttyp="tjänsteskrivelse",
+    )
+    lines = doc.lines
+    lines.append(("org", kommun_name(kommun)))
+    lines.append(("title", "TJÄNSTESKRIVELSE"))
+    lines.append(("line", f"Datum: {iso(written_on)}"))
+    lines.append(("line", f"Dnr: {organ[1]} {written_on[0]}/{rng.randint(10, 900):04d}"))
+    lines.append(("line", f"Till: {organ[0]}"))
+    lines.append(("h2", rng.choice(ARENDEN)[0]))
+    lines.append(("h3", "Beslutsförslag"))
+    lines.append(("p", f"{organ[3]} föreslås besluta att anta förslaget."))
+    lines.append(("h3", "Bakgrund"))
+    for text in rng.sample(BODY, 2):
+        lines.append(("p", text))
+    lines.append(("p", f"{g.person().name}, utredare"))
+    return doc
+
+
+def protokoll_mail(g: Gallery, index: int, fmt: str) -> Doc:
+    """A protokoll without a kommun letterhead: the organ heads it, the kommun is named by
+    its e-mail address and place of signing at the end; the body mentions other kommuner."""
+    doc = protokoll(g, index, fmt, g.rng.choice(["plain", "meetingsplus", "inline"]))
+    domain = doc.kommun.lower().translate(str.maketrans("åäöé", "aaoe")).replace(" ", "")
+    doc.lines = [(st, t) for st, t in doc.lines if st != "org"]
+    doc.lines.append(("p", f"Kommunstyrelsens kansli, e-post kommunstyrelsen@{domain}.se"))
+    doc.running = ""
+    doc.name = (
+        doc.name.replace("_plain", "_mail")
+        .replace("_meetingsplus", "_mail")
+        .replace("_inline", "_mail")
+    )
+    return doc
+
+
 def main() -> None:
     g = Gallery(SEED)
     docs: list[Doc] = []
@@ -1284,6 +1413,13 @@ def main() -> None:
         "txt",
     ):
         docs.append(varied(g, index, fmt))
+        index += 1
+    for maker, fmt in [
+        (utdrag2, "txt"), (utdrag2, "pdf"), (kallelse2, "txt"), (kallelse2, "pdf"),
+        (tjansteskrivelse2, "txt"), (tjansteskrivelse2, "docx"),
+        (protokoll_mail, "txt"), (protokoll_mail, "pdf"),
+    ]:  # fmt: skip
+        docs.append(maker(g, index, fmt))
         index += 1
     for old in HERE.glob("[0-9][0-9]_*"):
         old.unlink()
