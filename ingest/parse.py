@@ -66,6 +66,13 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
         parts.append(part)
         own_dates.append(date)
 
+    if header.sekreterare and not any(p.roll == "sekreterare" for p in header.narvarande):
+        # Stored with the närvaro (roll "sekreterare", no party): the store keeps header
+        # people as document-level persons.
+        at = text.find(header.sekreterare)
+        if at >= 0:
+            end = at + len(header.sekreterare)
+            header.narvarande.append(Person(header.sekreterare, None, "sekreterare", None, at, end))
     known_parties = _known_parties(text, header)
     if namnd is None and parts and parts[0].dokumenttyp == "revisionsrapport":
         # The auditors' own report: its organ is the revision, not the nämnd it examines.

@@ -126,6 +126,16 @@ def _document_dict(store: Store, row) -> dict[str, Any]:
         )
     ]
     out["paragraf_avvikelse"] = range_gap(row["paragraf_range"], numbers)
+    people = store.query(
+        """SELECT name, roll, detalj FROM persons WHERE document_id = ?
+           AND paragraph_id IS NULL AND roll IN ('ledamot', 'tjänstgörande ersättare',
+           'sekreterare') ORDER BY id""",
+        [row["id"]],
+    )
+    out["vice_ordforande"] = next(
+        (p["name"] for p in people if p["detalj"] and "vice ordf" in p["detalj"].lower()), None
+    )
+    out["sekreterare"] = next((p["name"] for p in people if p["roll"] == "sekreterare"), None)
     return out
 
 

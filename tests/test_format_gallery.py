@@ -109,3 +109,25 @@ def test_declared_range_mismatch_is_reported_by_documents_and_check(tmp_path, ca
     notes = {n["code"]: n for n in json.loads(capsys.readouterr().out)["notes"]}
     assert notes["paragraf_range_mismatch"]["count"] == 1
     assert "saknas § 14" in notes["paragraf_range_mismatch"]["sample"][0]
+
+
+def test_header_people_are_listed_by_namnd_documents(tmp_path, capsys):
+    from api.cli import main
+
+    source = tmp_path / "in"
+    source.mkdir()
+    text = MISSING_SECTION.replace(
+        "Paragrafer\t12–15",
+        "\tAnna Holm (C), 1:e vice ordförande\nÖvriga närvarande\tLena Dahl, nämndsekreterare\n"
+        "Utses att justera\tPer Ek och Anna Holm\nParagrafer\t12–15",
+    )
+    (source / "ks.txt").write_text(text, encoding="utf-8")
+    target = tmp_path / "data"
+    assert main(["ingest", str(source), "--no-embed", "--quiet", "--data-dir", str(target)]) == 0
+    capsys.readouterr()
+    assert main(["documents", "--json", "--data-dir", str(target)]) == 0
+    (document,) = json.loads(capsys.readouterr().out)
+    assert document["ordforande"] == "Eva Lind"
+    assert document["vice_ordforande"] == "Anna Holm"
+    assert document["sekreterare"] == "Lena Dahl"
+    assert document["justerare"] == ["Per Ek", "Anna Holm"]
