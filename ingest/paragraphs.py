@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .lines import Line
 from .model import Paragraph, Section
-from .patterns import find_dnr
+from .patterns import find_dates, find_dnr
 
 # `§ 17`, `KS § 17`, `§ 118/21`, `§ 7:2024`: an optional organ prefix, the number, an optional
 # year suffix kept in the label (the number alone is for lookup and ordering).
@@ -43,6 +43,11 @@ _RANGE = re.compile(
 )
 # A table-of-contents row ends in a page number, after dot leaders or in a cell of its own.
 _TOC_ROW = re.compile(r"(?:\.{3,}|…)\s*\d{1,3}$|\t\s*\d{1,3}$")
+# A line ending in an organ or its protokoll before a "§ N" cites that organ's decision.
+_ORGAN_END = re.compile(
+    r"(?:(?i:nämnd|nämnden|nämndens|styrelsen|styrelsens|fullmäktige|fullmäktiges|utskott|"
+    r"utskottet|utskottets|protokoll|protokollet|beslut)|\b[A-ZÅÄÖ]{2,5})$"
+)
 # Words before a "§ N" at a line end that make it a reference in a sentence, not a heading.
 _REFERENCE_WORDS = {
     "i", "enligt", "se", "under", "vid", "till", "och", "samt", "från", "av", "med", "om",
@@ -241,17 +246,26 @@ def _heading(line: Line, text: str) -> Heading | None:
         rubrik, dnr = split_dnr(rest)
         if match["prefix"] and not _title_like(rubrik):
             return None
+        if find_dates(rubrik) and _ORGAN_END.search(rubrik.split(" 1")[0].split(" 2")[0]):
+            return None  # "§ 45 Kommunstyrelsen 2024-02-20": a reference, not a rubrik
         heading = _numbered(line, match, rubrik)
         heading.dnr = dnr
         return heading
     match = _TRAILING_NUMBER.match(text)
-    if match is None:
+    # Right-aligned in the layout: a tab or a run of spaces before the §. With one space it
+    # is a reference closing a line ("Arbetsutskottets förslag 2024-02-20 § 45").
+    if match is None or match["sep"] == " ":
         return None
     rubrik = match["rubrik"].strip()
     last = rubrik.split()[-1].lower() if rubrik.split() else ""
-    if match["sep"] == " " and (last in _REFERENCE_WORDS or len(rubrik) > 120):
-        return None
-    if not _title_like(rubrik) or ". " in rubrik or last in _REFERENCE_WORDS:
+    if (
+        not _title_like(rubrik)
+        or ". " in rubrik
+        or last.rstrip(",") in _REFERENCE_WORDS
+        or rubrik.endswith(",")
+        or find_dates(rubrik)
+        or _ORGAN_END.search(rubrik)
+    ):
         return None
     rubrik, dnr = split_dnr(rubrik)
     heading = _numbered(line, match, rubrik)

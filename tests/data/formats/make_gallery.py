@@ -383,6 +383,10 @@ def protokoll(g: Gallery, index: int, fmt: str, layout: str) -> Doc:
             lines.append(("p", text))
         lines.append(("h3", "Beslutsunderlag"))
         lines.append(("p", f"Tjänsteskrivelse daterad {iso(plus(meeting, -14))}"))
+        if p.nummer % 3 == 0:
+            # A reference that ends in "§ N" like a right-aligned number: no heading.
+            earlier = f"{organ[2]} protokoll {iso(plus(meeting, -7))} § {max(1, p.nummer - 2)}"
+            lines.append(("p", earlier))
         lines.append(("h3", f"{organ[2]} beslut" if rng.random() < 0.5 else "Beslut"))
         for b in p.beslut:
             lines.append(("p", b))
