@@ -110,16 +110,23 @@ _NAMND_STRONG = [
 # An organ named alone on a header line: "Kommunstyrelsen", "Tekniska nämnden", "Barn- och
 # utbildningsnämnden", "Socialnämndens arbetsutskott", "Rinkeby-Kista stadsdelsnämnd".
 _ORGAN_NAME = (
-    r"(?:[A-ZÅÄÖ][\wåäö]*-?\s+och\s+)?(?:(?!till\s|mottagare\s)[A-ZÅÄÖ][\wåäö-]*\s+)?[\wåäö-]*"
-    r"(?:nämnden|nämnd|styrelsen|fullmäktige)"
+    r"(?:[A-ZÅÄÖ][\wåäö]*-?\s+och\s+(?=[a-zåäö])[\wåäö-]*(?:nämnden|nämnd)"
+    r"|(?!(?:Protokoll|Kallelse|Till|Mottagare|Utdrag|Organ)\b)[A-ZÅÄÖ][\wåäö-]*\s+"
+    r"(?=[a-zåäö])[\wåäö-]*(?:nämnden|nämnd)"
+    r"|[A-ZÅÄÖ][\wåäö-]*(?:nämnden|nämnd|styrelsen|fullmäktige))"
     r"(?:s\s+(?:[\wåäö]+-\s+och\s+)?[\wåäö-]*utskott)?"
 )
-_ORGAN_LINE = re.compile(rf"^({_ORGAN_NAME})$", re.IGNORECASE)
-# "Organ  Kommunstyrelsen" (anslag block), a running header "Tekniska nämnden  Sammanträdes…".
+# Case matters on a line of its own ("Protokoll Socialnämnden" is a title, "Tekniska
+# nämnden" an organ); an upper-case line is compared in sentence case.
+_ORGAN_LINE = re.compile(rf"^({_ORGAN_NAME})$")
+# "Organ  Kommunstyrelsen" (anslag block), "Till: kommunfullmäktige", "Protokoll
+# Socialnämnden" (a title naming its organ), a running header
+# "Tekniska nämnden  Sammanträdesdatum …".
 _ORGAN_FIELD = re.compile(
-    rf"^(?:organ|nämnd|instans|till|mottagare)\s*:?\s*({_ORGAN_NAME})$", re.IGNORECASE
+    rf"^(?i:organ|nämnd|instans|till|mottagare|protokoll|sammanträdesprotokoll|kallelse|"
+    rf"protokollsutdrag|föredragningslista)\s*:?\s*({_ORGAN_NAME})$"
 )
-_ORGAN_RUNNING = re.compile(rf"^({_ORGAN_NAME})\t(?:sammanträdes|protokoll|datum)", re.I)
+_ORGAN_RUNNING = re.compile(rf"^({_ORGAN_NAME})\t(?i:sammanträdes|protokoll|datum)")
 # Organ abbreviations as § prefixes (`KS § 45`, `Sn 12`) and dnr series.
 ORGAN_ABBREVIATIONS = {
     "ks": "Kommunstyrelsen",
@@ -147,7 +154,7 @@ ORGAN_ABBREVIATIONS = {
 def header_organ(text: str, header_lines: int = 15) -> Evidence | None:
     """The organ a header names: an `Organ` field, a running header, or an organ alone on
     one of the first lines (a sentence mentioning another organ never counts)."""
-    lines = [line.strip() for line in text[:6000].split("\n") if line.strip()]
+    lines = [_sentence_case(line.strip()) for line in text[:6000].split("\n") if line.strip()]
     for line in lines:
         match = _ORGAN_FIELD.match(line) or _ORGAN_RUNNING.match(line)
         if match:
@@ -157,6 +164,17 @@ def header_organ(text: str, header_lines: int = 15) -> Evidence | None:
         if match:
             return Evidence(canonical_namnd(match[1]), _squash(line)[:60])
     return None
+
+
+def _sentence_case(line: str) -> str:
+    """ "TEKNISKA NÄMNDEN" -> "Tekniska nämnden"; "Till: kommunfullmäktige" -> "Till:
+    Kommunfullmäktige" (a field's value starts with a capital); other lines unchanged."""
+    if line.isupper():
+        return line.capitalize()
+    field = re.match(r"((?i:till|mottagare|organ)\s*:?\s*)([a-zåäö])", line)
+    if field:
+        return field[1] + field[2].upper() + line[field.end() :]
+    return line
 
 
 def prefix_organ(prefixes: list[str]) -> Evidence | None:
@@ -326,11 +344,3 @@ def document_date(lines: list[Line]) -> DateFact | None:
             if dates and dates[0][0] == 0:
                 return DateFact(dates[0][2], "dokument", text)
     return None
-
-
-def latest_mentioned(text: str) -> DateFact | None:
-    """Last resort: the latest date the text mentions."""
-    dates = sorted({iso for _, _, iso in find_dates(text)})
-    if not dates:
-        return None
-    return DateFact(dates[-1], "nämnt", "senaste datum som nämns i texten")

@@ -13,7 +13,6 @@ from .metadata import (
     header_organ,
     infer_kommun,
     infer_namnd,
-    latest_mentioned,
     prefix_organ,
     protokoll_dates,
     split_header_fields,
@@ -84,7 +83,7 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
                 if person.roll == "justerare" and person.name not in header.justerare:
                     header.justerare.append(person.name)
 
-    main = _document_date(own_dates, text)
+    main = _document_date(own_dates)
     if hints.datum:
         # The manifest's date is the document's date: it replaces the first part's own date
         # (which inference would have made the document's) as well as the fallback.
@@ -228,7 +227,7 @@ def _letterhead_dnr(part_lines: list[Line]) -> list[str]:
     return []
 
 
-def _document_date(own: list[DateFact | None], text: str) -> DateFact | None:
+def _document_date(own: list[DateFact | None]) -> DateFact | None:
     """The main date: the first part's own date, else the latest date any part states."""
     if own and own[0] is not None:
         return own[0]
@@ -239,7 +238,9 @@ def _document_date(own: list[DateFact | None], text: str) -> DateFact | None:
             return found[0]
     if stated:
         return max(stated, key=lambda d: d.datum)
-    return latest_mentioned(text)
+    # A date only mentioned in the text ("från den 1 maj 2024", "senast 2025-06-30") is not
+    # the document's: no date rather than a wrong one.
+    return None
 
 
 def _known_parties(text: str, header: Header) -> dict[str, str]:

@@ -1034,6 +1034,7 @@ def unknown(g: Gallery, index: int, fmt: str) -> Doc:
     lines = doc.lines
     lines.append(("org", kommun_name(kommun)))
     lines.append(("h2", "Information om vinterväghållning"))
+    lines.append(("p", "Från den 1 november 2024 gäller nya tider för snöröjningen."))
     lines.append(
         (
             "p",
