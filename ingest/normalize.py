@@ -192,12 +192,21 @@ def _furniture_key(text: str) -> str:
     return _SPACES.sub(" ", re.sub(r"[\t.:…_]+", " ", text)).strip().lower()
 
 
+# Signature boxes in their spellings: "Justerandes sign", "Ordf sign", "Justerares signatur",
+# "Sekreterares sign", "Justerandes initialer", any of them with "Utdragsbestyrkande".
+_SIGNATURE_BOX = re.compile(
+    r"^(?:(?:justerandes?|justerares?|ordförandes?|ordf|sekreterares?)\s+"
+    r"(?:sign(?:atur(?:er)?)?|initialer)\s*)+(?:utdragsbestyrkande)?$|^utdragsbestyrkande$"
+)
+
+
 def _is_furniture(text: str) -> bool:
     if not text:
         return False
     if _RULE.match(text):
         return True
-    return _furniture_key(text) in FURNITURE
+    key = _furniture_key(text)
+    return key in FURNITURE or bool(_SIGNATURE_BOX.match(key))
 
 
 def _drop_page_edges(lines: list[_Line], n_pages: int) -> list[_Line]:

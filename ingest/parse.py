@@ -73,6 +73,9 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
             end = at + len(header.sekreterare)
             header.narvarande.append(Person(header.sekreterare, None, "sekreterare", None, at, end))
     known_parties = _known_parties(text, header)
+    if kommun is None and namnd is not None and namnd.value.endswith("stadsdelsnämnd"):
+        # Stadsdelsnämnder are Stockholm's (Göteborg's were closed at the end of 2020).
+        kommun = Evidence("Stockholm", f"stadsdelsnämnd '{namnd.value}'")
     if namnd is None and parts and parts[0].dokumenttyp == "revisionsrapport":
         # The auditors' own report: its organ is the revision, not the nämnd it examines.
         namnd = Evidence("Revisionen", "revisionsrapport")

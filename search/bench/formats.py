@@ -47,7 +47,8 @@ FIELDS = (
     "furniture",
 )
 _FURNITURE = re.compile(
-    r"Justerandes sign|Utdragsbestyrkande|[A-ZÅÄÖ]{3,} (?:KOMMUN|STAD)\s+SAMMANTRÄDESPROTOKOLL|"
+    r"Justerandes sign|Ordf sign|Utdragsbestyrkande|"
+    r"[A-ZÅÄÖ]{3,} (?:KOMMUN|STAD)\s+SAMMANTRÄDESPROTOKOLL|"
     r"(?:^|\t)\s*(?:Sida\s+)?\d{1,3}\s*(?:\(\d{1,3}\)|av \d{1,3}|/\d{1,3})\s*$",
     re.MULTILINE,
 )

@@ -511,6 +511,9 @@ class _Pdf(FPDF):
             return
         self.set_y(-18)
         self.set_font("dejavu", "", 7)
+        if self.doc.layout == "varied":
+            self.cell(30, 8, "Ordf sign", border=1)
+            self.set_x(60)
         self.cell(40, 8, "Justerandes sign", border=1)
         self.set_x(150)
         self.cell(40, 8, "Utdragsbestyrkande", border=1)
