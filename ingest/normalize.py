@@ -185,7 +185,18 @@ def _header_block(lines: list[_Line], index: int) -> list[int]:
             or _SECTION_HEADING.match(text)
         ):
             return []
-    return block
+    # Of the block, only what a running header holds goes: the page number, and lines with
+    # a date, table cells, capitals or the name of a kommun, organ or document kind (a short
+    # rubrik set right under a page number stays).
+    return [
+        i for i in block if _PAGE_LABEL.match(lines[i].text) or _HEADER_MATTER.search(lines[i].text)
+    ]
+
+
+_HEADER_MATTER = re.compile(
+    r"\d{4}-\d{2}-\d{2}|\t|\b[A-ZÅÄÖ]{4,}\b|(?i:kommun|stad\b|region|protokoll|nämnd|"
+    r"styrelse|fullmäktige|utskott|sammanträde|kallelse|tjänsteskrivelse)"
+)
 
 
 def _furniture_key(text: str) -> str:
