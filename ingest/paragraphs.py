@@ -26,8 +26,10 @@ _SECTION_HEADING = re.compile(
     r"(?:\s*[-–]\s*(?P<num2>\d{1,4}))?(?P<rest>.*)$"
 )
 # The number after the rubrik, right-aligned in the PDF: "Revidering av riktlinjer  § 58".
+# The layout leaves a tab or a run of spaces before it; with one space it is a reference
+# closing a line ("Arbetsutskottets förslag 2024-02-20 § 45").
 _TRAILING_NUMBER = re.compile(
-    r"^(?P<rubrik>[A-ZÅÄÖ0-9].*?)(?P<sep>\t|\s{2,}|\s)"
+    r"^(?P<rubrik>[A-ZÅÄÖ0-9].*?)(?:\t|\s{2,})"
     r"(?:(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5})\s*)?§\s*(?P<num>\d{1,4})"
     rf"(?P<year>{_YEAR_SUFFIX})?\s*$"
 )
@@ -185,7 +187,7 @@ def find_headings(lines: list[Line]) -> list[Heading]:
             if rest and not _dnr_line(rest):
                 continue
             heading = _numbered(line, match, None)
-            heading.dnr = _dnr_line(rest) or [] if rest else []
+            heading.dnr = (_dnr_line(rest) or []) if rest else []
             bare.append((match["prefix"], heading))
     chain = _longest_increasing(_without_lists(candidates))
     if chain:
@@ -246,15 +248,14 @@ def _heading(line: Line, text: str) -> Heading | None:
         rubrik, dnr = split_dnr(rest)
         if match["prefix"] and not _title_like(rubrik):
             return None
-        if find_dates(rubrik) and _ORGAN_END.search(rubrik.split(" 1")[0].split(" 2")[0]):
+        dates = find_dates(rubrik)
+        if dates and _ORGAN_END.search(rubrik[: dates[0][0]].rstrip(" ,")):
             return None  # "§ 45 Kommunstyrelsen 2024-02-20": a reference, not a rubrik
         heading = _numbered(line, match, rubrik)
         heading.dnr = dnr
         return heading
     match = _TRAILING_NUMBER.match(text)
-    # Right-aligned in the layout: a tab or a run of spaces before the §. With one space it
-    # is a reference closing a line ("Arbetsutskottets förslag 2024-02-20 § 45").
-    if match is None or match["sep"] == " ":
+    if match is None:
         return None
     rubrik = match["rubrik"].strip()
     last = rubrik.split()[-1].lower() if rubrik.split() else ""
@@ -370,17 +371,16 @@ def parse_unit(
 
 def _dnr_line(text: str) -> list[str] | None:
     """The dnr on a line that holds nothing else (besides a `Dnr`/`Diarienummer` label)."""
-    stripped = re.sub(r"^(?:dnr|diarienummer|vår beteckning)\.?:?\s*", "", text, flags=re.I)
-    found = find_dnr(stripped)
-    if not found and stripped != text:
-        # A shape only its label makes a dnr ("Dnr 44/15"): found in the labelled text.
-        found = [
-            (a - (len(text) - len(stripped)), b - (len(text) - len(stripped)), d)
-            for a, b, d in find_dnr(text)
-        ]
+    label = re.match(r"^(?:dnr|diarienummer|vår beteckning)\.?:?\s*", text, flags=re.I)
+    body = text[label.end() :] if label else text
+    # A shape only its label makes a dnr ("Dnr 44/15") is found in the labelled text.
+    found = find_dnr(body) or [
+        (a - len(text) + len(body), b - len(text) + len(body), d)
+        for a, b, d in (find_dnr(text) if label else [])
+    ]
     if not found:
         return None
-    rest = stripped
+    rest = body
     for a, b, _ in reversed(found):
         rest = rest[:a] + rest[b:]
     if re.sub(r"[\s,;()–-]|och", "", rest):
