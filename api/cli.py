@@ -641,6 +641,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
+    from index.check import gap_text
+
     body = _shown(args, _service(args).documents())
     if args.json:
         print(json.dumps(body, ensure_ascii=False, indent=2))
@@ -655,6 +657,11 @@ def cmd_documents(args: argparse.Namespace) -> int:
         if doc["ocr_sidor"]:
             pages = {p["sida"]: p["konfidens"] for p in doc["ocr_sidor"]}
             print(f"     maskinläst text (OCR): {_ocr_pages(pages)}")
+        if doc["paragraf_avvikelse"]:
+            print(
+                f"     Paragrafer {doc['paragraf_range']} enligt huvudet: "
+                f"{gap_text(doc['paragraf_avvikelse'])}"
+            )
         for part in doc["parts"]:
             print(f"     - {part['dokumenttyp']}: {part['title'] or ''}")
         for paragraph in doc["paragrafer"]:

@@ -18,6 +18,7 @@ PARTS = (
     "ocr",
     "adversarial",
     "bulk",
+    "formats",
 )
 DEFAULTS = {
     "sizes": "10000,100000",

@@ -23,7 +23,19 @@ import numpy as np
 from index.st_embed import torch_installed
 from search.evaluation import load_questions
 
-from . import adversarial, apiload, bm25cmp, build, bulk, corpus, latency, million, ocr, quality
+from . import (
+    adversarial,
+    apiload,
+    bm25cmp,
+    build,
+    bulk,
+    corpus,
+    formats,
+    latency,
+    million,
+    ocr,
+    quality,
+)
 from .measure import in_subprocess, machine
 from .options import PARTS, Options
 from .queries import bench_queries, unique_queries
@@ -60,6 +72,9 @@ def run(opts: Options, log=print) -> dict[str, Any]:
     }
     results["pool"] = {"sentences": pool.n_sentences(), "corpus_chunks": len(pool.sources)}
     try:
+        if opts.wants("formats"):
+            log("formats: read the format gallery and score every field")
+            results["formats"] = formats.run()
         _corpus_parts(opts, results, work, pool, questions, texts, log)
         _synthetic_parts(opts, results, work, texts, log)
         if opts.wants("ocr"):

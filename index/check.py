@@ -17,6 +17,7 @@ Run it when no ingest is writing: an ingest stores a document before it indexes 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -74,7 +75,58 @@ def check(data: DataDir) -> CheckReport:
     _check_bm25(data, report)
     _check_vectors(data, report)
     _check_log(data, report)
+    _check_ranges(data, report)
     return report
+
+
+def range_gap(declared: str | None, numbers: list[int]) -> dict[str, list[int]] | None:
+    """The § a protokoll's declared range (`Paragrafer 17–29`, stored as "17–29") names
+    but were not found (`saknas`), and those found outside it (`extra`); None when the
+    range is not stated or everything agrees."""
+    if not declared or not numbers:
+        return None
+    bounds = [int(n) for n in re.findall(r"\d+", declared)[:2]]
+    if len(bounds) != 2 or bounds[1] < bounds[0] or bounds[1] - bounds[0] > 2000:
+        return None
+    low, high = bounds
+    found = set(numbers)
+    missing = [n for n in range(low, high + 1) if n not in found]
+    extra = sorted(n for n in found if not low <= n <= high)
+    if not missing and not extra:
+        return None
+    return {"saknas": missing, "extra": extra}
+
+
+def gap_text(gap: dict[str, list[int]]) -> str:
+    """ "saknas § 45, 47; extra § 90" for a `range_gap`."""
+    out = []
+    for key in ("saknas", "extra"):
+        if gap[key]:
+            shown = ", ".join(map(str, gap[key][:12])) + (" …" if len(gap[key]) > 12 else "")
+            out.append(f"{key} § {shown}")
+    return "; ".join(out)
+
+
+def _check_ranges(data: DataDir, report: CheckReport) -> None:
+    """Documents whose declared § range disagrees with the § found in them (a § the
+    reader missed, or one the header does not list): worth a look, not an inconsistency."""
+    numbers: dict[int, list[int]] = defaultdict(list)
+    for row in data.store.query(
+        "SELECT document_id, nummer FROM paragraphs WHERE nummer IS NOT NULL"
+    ):
+        numbers[row[0]].append(row[1])
+    found = []
+    for row in data.store.query(
+        "SELECT id, paragraf_range FROM documents WHERE paragraf_range IS NOT NULL"
+    ):
+        gap = range_gap(row[1], numbers.get(row[0], []))
+        if gap:
+            found.append(f"dokument {row[0]} (Paragrafer {row[1]}): {gap_text(gap)}")
+    report.note(
+        "paragraf_range_mismatch",
+        "documents whose declared § range (Paragrafer …) differs from the § found",
+        found,
+    )
 
 
 def repair(data: DataDir) -> dict[str, int]:

@@ -69,6 +69,7 @@ def normalize(raw: RawText) -> NormalizedText:
         for line in _split_markup(page):
             lines.append(_Line(line, page_number))
         lines.append(_Line("", page_number))
+    lines = _drop_page_headers(lines)
     lines = [line for line in lines if not _is_furniture(line.text)]
     # Paged input repeats headers at page edges; exports (and PDFs printed from them) may
     # also keep them inline, mid-page.
@@ -108,8 +109,112 @@ def _split_markup(page: str) -> list[str]:
     return [clean_line(line) for line in page.split("\n")]
 
 
+# A page number of its own or in a header's last cell: "3 (6)", "3(6)", "Sida 3 av 6",
+# "Sid 3/6". A bare "3" or "3/6" is not enough outside page edges (a count, a fraction).
+_PAGE_LABEL = re.compile(
+    r"^(?:sida|sid\.?)\s+\d{1,4}\s*(?:av|/)\s*\d{1,4}$|^\d{1,4}\s*\(\s*\d{1,4}\s*\)$",
+    re.IGNORECASE,
+)
+_PAGE_CELL = re.compile(
+    r"\t(?:(?:sida|sid\.?)\s+\d{1,4}\s*(?:av|/)\s*\d{1,4}|\d{1,4}\s*\(\s*\d{1,4}\s*\))$",
+    re.IGNORECASE,
+)
+
+
+def _drop_page_headers(lines: list[_Line]) -> list[_Line]:
+    """Drop page numbers and the running header or footer lines printed beside them.
+
+    A short line within three lines of a page number that recurs beside page numbers
+    is furniture wherever it occurs: this holds for a document of two pages and
+    for an export that keeps its page breaks inline, where counting repeats needs three.
+    A header line that ends in a page-number cell loses that cell.
+    """
+    from swedish.sections import section_label
+
+    numbered = [i for i, line in enumerate(lines) if _PAGE_LABEL.match(line.text)]
+    if not numbered:
+        return [_Line(_PAGE_CELL.sub("", line.text), line.page) for line in lines]
+    # Lines (by position) near a page number; a text must occur at two such positions.
+    positions: set[int] = set()
+    for index in numbered:
+        for step in (-1, 1):
+            position, taken = index + step, 0
+            while 0 <= position < len(lines) and taken < 3:
+                text = lines[position].text
+                if text:
+                    taken += 1
+                    if not _PAGE_LABEL.match(text):
+                        positions.add(position)
+                position += step
+    # Exact text: with digits masked, dnr lines ("SOCN/2023:4", "SOCN/2023:82") near two
+    # page breaks looked alike; a running header repeats its date and names unchanged.
+    near = Counter(_PAGE_CELL.sub("", lines[i].text) for i in positions)
+    running = {
+        key
+        for key, count in near.items()
+        if count >= 2 and len(key) <= 100 and not section_label(key) and not key.endswith(".")
+    }
+    drop: set[int] = set()
+    for index in numbered:
+        drop.update(_header_block(lines, index))
+    out = []
+    for position, line in enumerate(lines):
+        text = _PAGE_CELL.sub("", line.text)
+        if position in drop or _PAGE_LABEL.match(text) or (text and text in running):
+            continue
+        out.append(_Line(text, line.page))
+    return out
+
+
+def _header_block(lines: list[_Line], index: int) -> list[int]:
+    """The lines set with a page number without a blank line between (a running header
+    block such as "KOMMUN  SAMMANTRÄDESPROTOKOLL" / "Nämnden  Sammanträdesdatum …" / "3 (8)"),
+    when every one of them is short and none is a sentence, a section label or a § heading."""
+    from swedish.sections import section_label
+
+    from .paragraphs import _SECTION_HEADING
+
+    block = [index]
+    for step in (-1, 1):
+        position = index + step
+        while 0 <= position < len(lines) and lines[position].text and len(block) <= 5:
+            block.append(position)
+            position += step
+    if len(block) > 5:
+        return []
+    for position in block:
+        text = lines[position].text
+        if (
+            len(text) > 100
+            or text.endswith(".")
+            or section_label(text)
+            or _SECTION_HEADING.match(text)
+        ):
+            return []
+    # Of the block, only what a running header holds goes: the page number, and lines with
+    # a date, table cells, capitals or the name of a kommun, organ or document kind (a short
+    # rubrik set right under a page number stays).
+    return [
+        i for i in block if _PAGE_LABEL.match(lines[i].text) or _HEADER_MATTER.search(lines[i].text)
+    ]
+
+
+_HEADER_MATTER = re.compile(
+    r"\d{4}-\d{2}-\d{2}|\t|\b[A-ZÅÄÖ]{4,}\b|(?i:kommun|stad\b|region|protokoll|nämnd|"
+    r"styrelse|fullmäktige|utskott|sammanträde|kallelse|tjänsteskrivelse)"
+)
+
+
 def _furniture_key(text: str) -> str:
     return _SPACES.sub(" ", re.sub(r"[\t.:…_]+", " ", text)).strip().lower()
+
+
+# Signature boxes in their spellings: "Justerandes sign", "Ordf sign", "Justerares signatur",
+# "Sekreterares sign", "Justerandes initialer", any of them with "Utdragsbestyrkande".
+_SIGNATURE_BOX = re.compile(
+    r"^(?:(?:justerandes?|justerares?|ordförandes?|ordf|sekreterares?)\s+"
+    r"(?:sign(?:atur(?:er)?)?|initialer)\s*)+(?:utdragsbestyrkande)?$|^utdragsbestyrkande$"
+)
 
 
 def _is_furniture(text: str) -> bool:
@@ -117,7 +222,8 @@ def _is_furniture(text: str) -> bool:
         return False
     if _RULE.match(text):
         return True
-    return _furniture_key(text) in FURNITURE
+    key = _furniture_key(text)
+    return key in FURNITURE or bool(_SIGNATURE_BOX.match(key))
 
 
 def _drop_page_edges(lines: list[_Line], n_pages: int) -> list[_Line]:
@@ -132,11 +238,21 @@ def _drop_page_edges(lines: list[_Line], n_pages: int) -> list[_Line]:
     counts: Counter[str] = Counter()
     for indexes in edges.values():
         counts.update({_edge_key(lines[i].text) for i in indexes})
-    # Headers and footers are short; a long line is text even when pages look alike.
+    # Headers and footers are short; a long line is text even when pages look alike. A §
+    # heading or section label opening several pages is content ("VN § 77" / "VN § 81"
+    # look alike with their digits masked).
+    from swedish.sections import section_label
+
+    from .paragraphs import _SECTION_HEADING
+
     repeated = {
         key
         for key, count in counts.items()
-        if n_pages >= 3 and count >= n_pages / 2 and len(key) <= 100
+        if n_pages >= 3
+        and count >= n_pages / 2
+        and len(key) <= 100
+        and not _SECTION_HEADING.match(key.replace("#", "1"))
+        and not section_label(key)
     }
     drop: set[int] = set()
     for indexes in edges.values():

@@ -11,22 +11,52 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from swedish.model import Paragraph, Section
-from swedish.patterns import find_dnr
+from swedish.patterns import find_dates, find_dnr
 from swedish.sections import section_label
 
 from .lines import Line
 
+# `§ 17`, `KS § 17`, `§ 118/21`, `§ 7:2024`: an optional organ prefix, the number, an optional
+# year suffix kept in the label (the number alone is for lookup and ordering).
+_YEAR_SUFFIX = r"(?:\s?[/:]\s?(?:(?:19|20)\d{2}|\d{2}))(?![\d/])"
 _SECTION_HEADING = re.compile(
     r"^(?:(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5})\s*)?§\s*(?P<num>\d{1,4})"
+    rf"(?P<year>{_YEAR_SUFFIX})?"
     r"(?:\s*[-–]\s*(?P<num2>\d{1,4}))?(?P<rest>.*)$"
 )
-_BARE_NUMBERED = re.compile(r"^(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,5})\s+(?P<num>\d{1,4})$")
-_RANGE = re.compile(
-    r"^(?:§§\s*|paragrafer\s*:?\s*|§\s*)(\d{1,4})\s*[-–]\s*(\d{1,4})\s*$", re.IGNORECASE
+# The number after the rubrik, right-aligned in the PDF: "Revidering av riktlinjer  § 58".
+# The layout leaves a tab or a run of spaces before it; with one space it is a reference
+# closing a line ("Arbetsutskottets förslag 2024-02-20 § 45").
+_TRAILING_NUMBER = re.compile(
+    r"^(?P<rubrik>[A-ZÅÄÖ0-9].*?)(?:\t|\s{2,})"
+    r"(?:(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5})\s*)?§\s*(?P<num>\d{1,4})"
+    rf"(?P<year>{_YEAR_SUFFIX})?\s*$"
 )
+# The § glyph lost in extraction: "Sn 12", "KSAU 88", "Ks 45/21" at a line start.
+_BARE_NUMBERED = re.compile(
+    r"^(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,5})\s+(?P<num>\d{1,4})"
+    rf"(?P<year>{_YEAR_SUFFIX})?(?P<rest>(?:\t|\s{{2,}}).*)?$"
+)
+_RANGE = re.compile(
+    r"^(?:§§\s*|paragrafer\s*:?\s*(?:§§?\s*)?|§\s*)(\d{1,4})(?:/\d{2,4})?\s*[-–]\s*(?:§\s*)?"
+    r"(\d{1,4})(?:/\d{2,4})?\s*$",
+    re.IGNORECASE,
+)
+# A table-of-contents row ends in a page number, after dot leaders or in a cell of its own.
+_TOC_ROW = re.compile(r"(?:\.{3,}|…)\s*\d{1,3}$|\t\s*\d{1,3}$")
+# A line ending in an organ or its protokoll before a "§ N" cites that organ's decision.
+_ORGAN_END = re.compile(
+    r"(?:(?i:nämnd|nämnden|nämndens|styrelsen|styrelsens|fullmäktige|fullmäktiges|utskott|"
+    r"utskottet|utskottets|protokoll|protokollet|beslut)|\b[A-ZÅÄÖ]{2,5})$"
+)
+# Words before a "§ N" at a line end that make it a reference in a sentence, not a heading.
+_REFERENCE_WORDS = {
+    "i", "enligt", "se", "under", "vid", "till", "och", "samt", "från", "av", "med", "om",
+    "beslut", "beslutet", "protokoll", "protokollet", "paragraf", "kap.", "kap", "jfr",
+}  # fmt: skip
 
 # A title line ending in one of these words continues on the next line.
 _OPEN_ENDINGS = {
@@ -74,8 +104,10 @@ _RECIPIENT_WORDS = re.compile(
 class Heading:
     line: Line
     number: int
-    paragraf: str
+    paragraf: str  # the label shown: "17", "118/21"
     inline_rubrik: str | None
+    prefix: str | None = None  # organ abbreviation before the § ("KS", "Sn")
+    dnr: list[str] = field(default_factory=list)  # dnr on the heading line
 
 
 def header_ranges(lines: list[Line]) -> list[tuple[Line, int, int]]:
@@ -94,27 +126,21 @@ def find_headings(lines: list[Line]) -> list[Heading]:
     bare: list[tuple[str, Heading]] = []
     for line in lines:
         text = line.text.strip()
-        if _RANGE.match(text):
+        if _RANGE.match(text) or _TOC_ROW.search(text):
             continue
-        match = _SECTION_HEADING.match(text)
-        if match:
-            if match["num2"]:
-                continue
-            rest = match["rest"].strip(" .:–-\t")
-            if rest:
-                if match["prefix"] or not rest[0].isupper() or _SECTION_HEADING.match(rest):
-                    continue
-                inline = rest
-            else:
-                inline = None
-            number = int(match["num"])
-            candidates.append(Heading(line, number, str(number), inline))
+        heading = _heading(line, text)
+        if heading is not None:
+            candidates.append(heading)
             continue
         match = _BARE_NUMBERED.match(text)
-        if match and match["prefix"].lower() not in {"kl", "sida", "bilaga", "nr", "år"}:
-            number = int(match["num"])
-            bare.append((match["prefix"], Heading(line, number, str(number), None)))
-    chain = _longest_increasing(candidates)
+        if match and match["prefix"].lower() not in _NOT_PREFIX:
+            rest = (match["rest"] or "").strip()
+            if rest and not _dnr_line(rest):
+                continue
+            heading = _numbered(line, match, None)
+            heading.dnr = (_dnr_line(rest) or []) if rest else []
+            bare.append((match["prefix"], heading))
+    chain = _longest_increasing(_without_lists(candidates))
     if chain:
         return chain
     by_prefix: dict[str, list[Heading]] = {}
@@ -122,6 +148,99 @@ def find_headings(lines: list[Line]) -> list[Heading]:
         by_prefix.setdefault(prefix, []).append(heading)
     best = max((_longest_increasing(h) for h in by_prefix.values()), key=len, default=[])
     return best if len(best) >= 2 else []
+
+
+def _without_lists(candidates: list[Heading]) -> list[Heading]:
+    """Drop runs of rubrik-bearing candidates on consecutive lines: a list of earlier
+    decisions ("KF §64 Årsredovisning 2023 (SOCN2024:252)" / "KF §67 …") or an agenda,
+    since a § heading is followed by its text before the next one."""
+    out = []
+    for index, heading in enumerate(candidates):
+        listed = heading.inline_rubrik is not None and any(
+            0 <= index + step < len(candidates)
+            and candidates[index + step].inline_rubrik is not None
+            and abs(candidates[index + step].line.index - heading.line.index) == 1
+            for step in (-1, 1)
+        )
+        if not listed:
+            out.append(heading)
+    return out
+
+
+# Words that precede a number at a line start without naming an organ.
+_NOT_PREFIX = {"kl", "sida", "sid", "bilaga", "nr", "år", "tid", "punkt", "kap", "ärende", "dnr"}
+
+
+def _numbered(line: Line, match: re.Match[str], inline: str | None) -> Heading:
+    number = int(match["num"])
+    label = str(number)
+    if match["year"]:
+        label += re.sub(r"\s+", "", match["year"])
+    return Heading(line, number, label, inline, prefix=match["prefix"])
+
+
+def _heading(line: Line, text: str) -> Heading | None:
+    """A § heading on `line`: `§ 17`, `KS § 17  Dnr KS 2023/301`, `§ 5 Rubrik`,
+    `Rubrik  § 58`; None for references, ranges and agenda rows."""
+    match = _SECTION_HEADING.match(text)
+    if match:
+        if match["num2"]:
+            return None
+        rest = match["rest"].strip(" .:–-\t")
+        if not rest:
+            return _numbered(line, match, None)
+        dnr = _dnr_line(rest)
+        if dnr:
+            heading = _numbered(line, match, None)
+            heading.dnr = dnr
+            return heading
+        if _SECTION_HEADING.match(rest) or not rest[0].isupper():
+            return None
+        rubrik, dnr = split_dnr(rest)
+        if match["prefix"] and not _title_like(rubrik):
+            return None
+        dates = find_dates(rubrik)
+        if dates and _ORGAN_END.search(rubrik[: dates[0][0]].rstrip(" ,")):
+            return None  # "§ 45 Kommunstyrelsen 2024-02-20": a reference, not a rubrik
+        heading = _numbered(line, match, rubrik)
+        heading.dnr = dnr
+        return heading
+    match = _TRAILING_NUMBER.match(text)
+    if match is None:
+        return None
+    rubrik = match["rubrik"].strip()
+    last = rubrik.split()[-1].lower() if rubrik.split() else ""
+    if (
+        not _title_like(rubrik)
+        or ". " in rubrik
+        or last.rstrip(",") in _REFERENCE_WORDS
+        or rubrik.endswith(",")
+        or find_dates(rubrik)
+        or _ORGAN_END.search(rubrik)
+    ):
+        return None
+    rubrik, dnr = split_dnr(rubrik)
+    heading = _numbered(line, match, rubrik)
+    heading.dnr = dnr
+    return heading
+
+
+_APPENDED_DNR = re.compile(r"[,;–-]?\s*\(?(?:dnr|diarienummer|diarienr)\.?:?\s*", re.IGNORECASE)
+
+
+def split_dnr(rubrik: str) -> tuple[str, list[str]]:
+    """ "Taxa för bygglov 2025, Dnr Ks 415/2024" -> ("Taxa för bygglov 2025", ["Ks 415/2024"])."""
+    found = find_dnr(rubrik)
+    if not found:
+        return rubrik, []
+    start = found[0][0]
+    head = rubrik[:start]
+    label = _APPENDED_DNR.search(head)
+    cut = label.start() if label and not head[label.end() :].strip() else start
+    tail = rubrik[found[-1][1] :].strip(" )")
+    if tail or cut == 0:
+        return rubrik, []
+    return rubrik[:cut].rstrip(" ,;–-("), [d for _, _, d in found]
 
 
 def _longest_increasing(headings: list[Heading]) -> list[Heading]:
@@ -152,15 +271,17 @@ def parse_unit(
     nummer: int | None,
     inline_rubrik: str | None,
     title_from_first_line: bool,
+    heading_dnr: list[str] | None = None,
 ) -> Paragraph:
     """Parse one § (or one part without §) from its lines.
 
     `lines[0]` is the § heading line when `paragraf` is set; for a part without § the
-    rubrik is given by the caller through `inline_rubrik` when known.
+    rubrik is given by the caller through `inline_rubrik` when known. `heading_dnr` are
+    the dnr written on the § line itself (`KS § 17   Dnr KS 2023/301`).
     """
     start, end = lines[0].start, lines[-1].end
     body = lines[1:] if paragraf is not None else lines
-    dnr: list[str] = []
+    dnr: list[str] = list(heading_dnr or [])
     rubrik = inline_rubrik
     position = 0
     # Heading zone: the rubrik, an optional subtitle and dnr lines, in any order.
@@ -176,6 +297,8 @@ def parse_unit(
             continue
         if rubrik is None and title_from_first_line and _title_like(text):
             rubrik, used = _join_title(body, index)
+            rubrik, appended = split_dnr(rubrik)
+            dnr.extend(d for d in appended if d not in dnr)
             position = index = index + used
             continue
         if rubrik is not None and _title_like(text) and index + 1 < len(body):
@@ -199,11 +322,16 @@ def parse_unit(
 
 def _dnr_line(text: str) -> list[str] | None:
     """The dnr on a line that holds nothing else (besides a `Dnr`/`Diarienummer` label)."""
-    stripped = re.sub(r"^(?:dnr|diarienummer|vår beteckning)\.?:?\s*", "", text, flags=re.I)
-    found = find_dnr(stripped)
+    label = re.match(r"^(?:dnr|diarienummer|vår beteckning)\.?:?\s*", text, flags=re.I)
+    body = text[label.end() :] if label else text
+    # A shape only its label makes a dnr ("Dnr 44/15") is found in the labelled text.
+    found = find_dnr(body) or [
+        (a - len(text) + len(body), b - len(text) + len(body), d)
+        for a, b, d in (find_dnr(text) if label else [])
+    ]
     if not found:
         return None
-    rest = stripped
+    rest = body
     for a, b, _ in reversed(found):
         rest = rest[:a] + rest[b:]
     if re.sub(r"[\s,;()–-]|och", "", rest):

@@ -12,11 +12,14 @@ from .chunking import chunk_parts
 from .lines import Line, split_lines
 from .metadata import (
     DateFact,
+    Evidence,
     document_date,
+    header_organ,
     infer_kommun,
     infer_namnd,
-    latest_mentioned,
+    prefix_organ,
     protokoll_dates,
+    split_header_fields,
 )
 from .normalize import NormalizedText
 from .paragraphs import find_headings, header_ranges, parse_unit
@@ -25,7 +28,7 @@ from .persons import header_persons, unit_persons
 
 # Bump when parsing changes: documents parsed by an older version are parsed again on the
 # next ingest even though their files did not change.
-PARSER_VERSION = 6
+PARSER_VERSION = 7
 
 
 @dataclass
@@ -46,7 +49,11 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
     spans = split_parts(lines, headings)
 
     kommun = infer_kommun(text)
-    namnd = infer_namnd(text)
+    namnd = (
+        header_organ(text)
+        or prefix_organ([h.prefix for h in headings if h.prefix])
+        or infer_namnd(text)
+    )
     header = Header()
     agenda: list[tuple[str, str, str]] = []
     parts: list[Part] = []
@@ -60,7 +67,20 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
         parts.append(part)
         own_dates.append(date)
 
+    if header.sekreterare and not any(p.roll == "sekreterare" for p in header.narvarande):
+        # Stored with the närvaro (roll "sekreterare", no party): the store keeps header
+        # people as document-level persons.
+        at = text.find(header.sekreterare)
+        if at >= 0:
+            end = at + len(header.sekreterare)
+            header.narvarande.append(Person(header.sekreterare, None, "sekreterare", None, at, end))
     known_parties = _known_parties(text, header)
+    if kommun is None and namnd is not None and namnd.value.endswith("stadsdelsnämnd"):
+        # Stadsdelsnämnder are Stockholm's (Göteborg's were closed at the end of 2020).
+        kommun = Evidence("Stockholm", f"stadsdelsnämnd '{namnd.value}'")
+    if namnd is None and parts and parts[0].dokumenttyp == "revisionsrapport":
+        # The auditors' own report: its organ is the revision, not the nämnd it examines.
+        namnd = Evidence("Revisionen", "revisionsrapport")
     for part in parts:
         for paragraph in part.paragraphs:
             paragraph.persons = unit_persons(text, paragraph, known_parties)
@@ -68,7 +88,7 @@ def parse_document(normalized: NormalizedText, hints: Hints | None = None) -> Pa
                 if person.roll == "justerare" and person.name not in header.justerare:
                     header.justerare.append(person.name)
 
-    main = _document_date(own_dates, text)
+    main = _document_date(own_dates)
     if hints.datum:
         # The manifest's date is the document's date: it replaces the first part's own date
         # (which inference would have made the document's) as well as the fallback.
@@ -115,11 +135,14 @@ def _parse_part(
         first = span.headings[0].line.index
         header_lines = lines[span.first : first]
         if header_lines:
-            date = _best_protokoll_date(protokoll_dates(header_lines))
-            people = header_persons(header_lines, text)
-            ranges = header_ranges(header_lines)
+            fields = split_header_fields(header_lines)
+            date = _best_protokoll_date(protokoll_dates(fields))
+            people = header_persons(fields, text)
+            ranges = header_ranges(fields)
             header = Header(
                 ordforande=people.ordforande,
+                vice_ordforande=people.vice_ordforande,
+                sekreterare=people.sekreterare,
                 justerare=people.justerare,
                 narvarande=people.narvarande,
                 paragraf_range=_range_text(ranges),
@@ -143,7 +166,12 @@ def _parse_part(
             unit_lines = lines[heading.line.index : stop]
             part.paragraphs.append(
                 parse_unit(
-                    unit_lines, heading.paragraf, heading.number, heading.inline_rubrik, True
+                    unit_lines,
+                    heading.paragraf,
+                    heading.number,
+                    heading.inline_rubrik,
+                    True,
+                    heading.dnr,
                 )
             )
         if part.dokumenttyp == "protokollsutdrag" and part.paragraphs[-1].rubrik:
@@ -157,7 +185,12 @@ def _parse_part(
         if row and not unit.dnr:
             unit.dnr = [d for _, _, d in find_dnr(row[2])]
         part.paragraphs.append(unit)
-        date = document_date(part_lines)
+        date = None
+        if span.dokumenttyp == "kallelse":
+            # A kallelse is dated by the meeting it calls to, not by the day it was sent.
+            meeting = [f for f in protokoll_dates(part_lines[:40]) if f.datum_typ == "sammanträde"]
+            date = meeting[0] if meeting else None
+        date = date or document_date(part_lines)
     return part, date, header
 
 
@@ -167,10 +200,15 @@ def _generic_title(title: str | None) -> bool:
 
 
 def _best_protokoll_date(facts: list[DateFact]) -> DateFact | None:
-    for kind in ("sammanträde", "justering"):
+    """The meeting date; a header's bare "Datum" field is the meeting's when no field
+    names the meeting; the justering date only when neither is stated."""
+    for kind in ("sammanträde", "datumfält", "justering"):
         found = [f for f in facts if f.datum_typ == kind]
         if found:
-            return found[0]
+            fact = found[0]
+            if kind == "datumfält":
+                return DateFact(fact.datum, "sammanträde", fact.kalla)
+            return fact
     return None
 
 
@@ -195,7 +233,7 @@ def _letterhead_dnr(part_lines: list[Line]) -> list[str]:
     return []
 
 
-def _document_date(own: list[DateFact | None], text: str) -> DateFact | None:
+def _document_date(own: list[DateFact | None]) -> DateFact | None:
     """The main date: the first part's own date, else the latest date any part states."""
     if own and own[0] is not None:
         return own[0]
@@ -206,7 +244,9 @@ def _document_date(own: list[DateFact | None], text: str) -> DateFact | None:
             return found[0]
     if stated:
         return max(stated, key=lambda d: d.datum)
-    return latest_mentioned(text)
+    # A date only mentioned in the text ("från den 1 maj 2024", "senast 2025-06-30") is not
+    # the document's: no date rather than a wrong one.
+    return None
 
 
 def _known_parties(text: str, header: Header) -> dict[str, str]:

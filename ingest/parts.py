@@ -54,6 +54,28 @@ _REPORT_TITLE = re.compile(
 _ANSWER_TITLE = re.compile(
     r"^(?:missiv\s+)?(?:yttrande|svar på|svar till|remissvar|remissyttrande)\b", re.I
 )
+# A document that names its own type on a line of its own at the top.
+_TYPE_WORDS = {
+    "motion": "motion",
+    "medborgarförslag": "medborgarförslag",
+    "delegationsbeslut": "delegationsbeslut",
+    "missiv": "missiv",
+    "tjänsteskrivelse": "tjänsteskrivelse",
+    "beslutsunderlag": "tjänsteskrivelse",
+    "revisionsrapport": "revisionsrapport",
+    "granskningsrapport": "revisionsrapport",
+    "delårsrapport": "delårsrapport",
+    "årsredovisning": "årsredovisning",
+    "verksamhetsplan": "verksamhetsplan",
+    "remiss": "remiss",
+    "yttrande": "yttrande",
+    "protokoll": "protokoll",
+    "sammanträdesprotokoll": "protokoll",
+    "protokollsutdrag": "protokollsutdrag",
+}
+_TYPE_WORD = re.compile(
+    rf"^({'|'.join(_TYPE_WORDS)})(?:\s*:?|\s+(?:om|angående|gällande|avseende)\s.*)$", re.I
+)
 _SUBJECT = re.compile(r"^(?:skickat|ämne)\b", re.IGNORECASE)
 _EMAIL = re.compile(r"inkommande e-post|^från:|^skickat:", re.IGNORECASE)
 
@@ -397,6 +419,10 @@ def _classify(span: PartSpan, lines: list[Line], first: bool) -> None:
         )
         return
     span.title = _first_title(head)
+    named = next((_TYPE_WORDS[m[1].lower()] for t in head[:15] if (m := _TYPE_WORD.match(t))), None)
+    if named is not None and not _EMAIL.search(text[:600]):
+        span.dokumenttyp = named
+        return
     if _EMAIL.search(text[:600]):
         span.dokumenttyp = "bilaga"
         subject = next(
@@ -411,7 +437,9 @@ def _classify(span: PartSpan, lines: list[Line], first: bool) -> None:
     elif (span.title and _REPORT_TITLE.search(span.title)) or any(_TOC.match(t) for t in head):
         span.dokumenttyp = "rapport"
     else:
-        span.dokumenttyp = "rapport" if first else "bilaga"
+        # No cue decides: the first part's type is unknown rather than guessed; a later
+        # part of a bundle is an attachment.
+        span.dokumenttyp = "okänd" if first else "bilaga"
 
 
 def _first_title(head: list[str]) -> str | None:

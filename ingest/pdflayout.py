@@ -354,8 +354,20 @@ def _is_line_list(block: list[VisualLine], measures: Measures) -> bool:
 
 
 def _row_continuation(row: VisualLine, line: VisualLine) -> bool:
-    """Does `line` hold the next lines of the cells of table row `row`?"""
+    """Does `line` hold the next lines of the cells of table row `row`?
+
+    A line with a cell in the row's first column and one in a later column is the next row
+    when its first cell starts a new entry (capital, digit or §): a header table of
+    `Label  value` rows set without spacing between rows, or an agenda. A wrapped label goes
+    on in lower case ("Justeringens plats och" / "tid")."""
     columns = [cell.x for cell in row.cells]
+    first = line.cells[0]
+    if (
+        len(line.cells) >= 2
+        and abs(first.x - columns[0]) <= 2.0
+        and first.text[:1].isupper() | first.text[:1].isdigit() | (first.text[:1] == "§")
+    ):
+        return False
     return all(any(abs(run.x - x) <= 2.0 for x in columns) for run in line.cells[0].runs) and (
         all(any(abs(cell.x - x) <= 2.0 for x in columns) for cell in line.cells)
     )

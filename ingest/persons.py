@@ -149,6 +149,8 @@ class HeaderPersons:
     narvarande: list[Person]
     ordforande: str | None
     justerare: list[str]
+    vice_ordforande: str | None = None
+    sekreterare: str | None = None
 
 
 def header_persons(lines: list[Line], text: str) -> HeaderPersons:
@@ -194,7 +196,38 @@ def header_persons(lines: list[Line], text: str) -> HeaderPersons:
         narvarande=present + others,
         ordforande=_chair(lines, present),
         justerare=_justerare(lines),
+        vice_ordforande=next(
+            (p.name for p in present if p.detalj and _VICE.search(p.detalj)), None
+        ),
+        sekreterare=_secretary(lines),
     )
+
+
+_VICE = re.compile(r"\b(?:1:e\s+|förste\s+|första\s+)?vice\s+ordf", re.IGNORECASE)
+_SECRETARY_LABEL = re.compile(r"^(?:underskrifter\s+)?sekreterare\b[\s.:_…]*(.*)$", re.I)
+_SECRETARY_TITLE = re.compile(
+    r"([A-ZÅÄÖÉ][\wåäö'’-]+(?:\s+[A-ZÅÄÖÉ][\wåäö'’-]+){1,2}),?\s+"
+    r"(?:nämnd|kommun|utskotts|förvaltnings|protokolls)?sekreterare\b"
+)
+
+
+def _secretary(lines: list[Line]) -> str | None:
+    """The sekreterare: the name by the signature label `Sekreterare` (after its dotted
+    line or on the line below), else an official listed as "…, nämndsekreterare"."""
+    for position, line in enumerate(lines):
+        match = _SECRETARY_LABEL.match(line.text.strip())
+        if not match:
+            continue
+        candidate = match[1].strip(" .…_\t")
+        if not candidate and position + 1 < len(lines):
+            candidate = lines[position + 1].text.strip(" .…_\t")
+        if _name_like(candidate):
+            return _drop_party(candidate)
+    for line in lines:
+        match = _SECRETARY_TITLE.search(line.text)
+        if match:
+            return match[1]
+    return None
 
 
 def _role_detail(tail: str) -> str | None:
@@ -236,8 +269,11 @@ def _justerare(lines: list[Line]) -> list[str]:
     for position, line in enumerate(lines):
         text = line.text.strip()
         match = re.match(r"^(?:utses att justera|justerare)\s*:?\s*(.+)$", text, re.IGNORECASE)
-        if match and _name_like(match[1].strip()):
-            names.append(match[1].strip())
+        if match:
+            # One or two names: "Anna Ek", "Anna Ek (S) och Per Holm (M)", "Anna Ek, Per Holm".
+            given = [n.strip() for n in re.split(r",|\boch\b|\t", match[1]) if n.strip()]
+            if given and all(_name_like(n) for n in given):
+                names.extend(_drop_party(n) for n in given)
         elif re.match(r"^justerande\b", text, re.IGNORECASE) and position + 1 < len(lines):
             candidate = lines[position + 1].text.strip()
             if _name_like(candidate) and candidate not in names:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from index.check import range_gap
 from index.store import Store
 from search.arenden import has_arenden
 from swedish.model import LOW_OCR_CONFIDENCE
@@ -133,6 +134,24 @@ def _document_dict(store: Store, row) -> dict[str, Any]:
     ]
     out["paragrafer"] = paragraph_list(store, row["id"])
     out["ocr_sidor"] = ocr_pages(store, row["id"])
+    numbers = [
+        r["nummer"]
+        for r in store.query(
+            "SELECT nummer FROM paragraphs WHERE document_id = ? AND nummer IS NOT NULL",
+            [row["id"]],
+        )
+    ]
+    out["paragraf_avvikelse"] = range_gap(row["paragraf_range"], numbers)
+    people = store.query(
+        """SELECT name, roll, detalj FROM persons WHERE document_id = ?
+           AND paragraph_id IS NULL AND roll IN ('ledamot', 'tjänstgörande ersättare',
+           'sekreterare') ORDER BY id""",
+        [row["id"]],
+    )
+    out["vice_ordforande"] = next(
+        (p["name"] for p in people if p["detalj"] and "vice ordf" in p["detalj"].lower()), None
+    )
+    out["sekreterare"] = next((p["name"] for p in people if p["roll"] == "sekreterare"), None)
     return out
 
 

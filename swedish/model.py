@@ -80,6 +80,8 @@ class Header:
     """Header facts of a protokoll (or of a whole document when it has no protokoll)."""
 
     ordforande: str | None = None
+    vice_ordforande: str | None = None
+    sekreterare: str | None = None
     justerare: list[str] = field(default_factory=list)
     narvarande: list[Person] = field(default_factory=list)
     paragraf_range: str | None = None

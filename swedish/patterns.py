@@ -68,7 +68,21 @@ DNR_SERIES = re.compile(
 DNR_CLASSIFIED = re.compile(
     r"(?<![\w.])(\d{1,2}(?:\.{1,2}\d{1,2}){1,4}-\d{1,6}/(?:19|20)\d{2})(?:-\d{1,3})?(?![\w/])"
 )
-DNR_LABELLED = re.compile(r"\b[Dd]nr\.?:?\s*((?:[A-ZÅÄÖ]{1,6}\s)?(?:19|20)\d{2}/\d{1,6})(?![\w/])")
+DNR_LABELLED = re.compile(
+    r"\b[Dd]nr\.?:?\s*((?:[A-ZÅÄÖ]{1,6}\s)?(?:19|20)\d{2}/\d{1,6}|\d{1,5}/(?:19|20)?\d{2})(?![\w/])"
+)
+# An organ's series before year and number, unlabelled: KS 2017/88, KS.2019.0001,
+# BUN 2023/0412-3, MBN 2023-000871, Ks 415/2024, TN 21/0133 (number/year and year/number).
+_DNR_SERIES_NAME = r"(?:[A-ZÅÄÖ]{2,6}|[A-ZÅÄÖ][a-zåäö]{1,2})"
+DNR_PREFIXED = re.compile(
+    rf"(?<![\w/.:-])({_DNR_SERIES_NAME}(?:\s|/|\.)(?:19|20)\d{{2}}(?:/|\.|-)\d{{1,6}}"
+    rf"(?:-\d{{1,3}})?|{_DNR_SERIES_NAME}\s\d{{1,5}}/\d{{2,5}})(?![\w/:.-]\w)"
+)
+# Series names that are no organ: page, clock, law collections, propositions, figures.
+_NOT_SERIES = {
+    "Sid", "Sida", "Kl", "Nr", "Prop", "Dir", "Ds", "SFS", "SOU", "SOSFS", "Bet", "Fig", "Tab",
+    "Kap", "Jfr", "Mom", "Kr", "Tkr", "Mkr", "Kv", "Dnr", "Vecka", "Den", "Ca", "Per",
+}  # fmt: skip
 
 
 def normalize_dnr(raw: str) -> str:
@@ -91,6 +105,9 @@ def find_dnr(text: str) -> list[tuple[int, int, str]]:
         found.append((match.start(1), match.end(1), normalize_dnr(match[1])))
     for match in DNR_LABELLED.finditer(text):
         found.append((match.start(1), match.end(1), normalize_dnr(match[1])))
+    for match in DNR_PREFIXED.finditer(text):
+        if re.split(r"[\s/.]", match[1], maxsplit=1)[0] not in _NOT_SERIES:
+            found.append((match.start(1), match.end(1), normalize_dnr(match[1])))
     found.sort()
     out: list[tuple[int, int, str]] = []
     for item in found:
