@@ -27,7 +27,9 @@ from ingest.parse import parse_document
 from ingest.readers import read_file
 from swedish.model import ParsedDocument
 
-GALLERY = Path(__file__).resolve().parents[2] / "tests" / "data" / "formats"
+from .corpus import ROOT
+
+GALLERY = ROOT / "tests" / "data" / "formats"
 FIELDS = (
     "kommun",
     "namnd",
