@@ -99,7 +99,7 @@ def test_declared_range_mismatch_is_reported_by_documents_and_check(tmp_path, ca
     capsys.readouterr()
 
     assert main(["documents", "--json", "--data-dir", str(target)]) == 0
-    (document,) = json.loads(capsys.readouterr().out)
+    (document,) = json.loads(capsys.readouterr().out)["documents"]
     assert (document["kommun"], document["namnd"]) == ("Hofors", "Kommunstyrelsen")
     assert document["paragraf_range"] == "12–15"
     assert [p["paragraf"] for p in document["paragrafer"]] == ["12", "13", "15"]
@@ -129,7 +129,7 @@ def test_header_people_are_listed_by_namnd_documents(tmp_path, capsys):
     assert main(["ingest", str(source), "--no-embed", "--quiet", "--data-dir", str(target)]) == 0
     capsys.readouterr()
     assert main(["documents", "--json", "--data-dir", str(target)]) == 0
-    (document,) = json.loads(capsys.readouterr().out)
+    (document,) = json.loads(capsys.readouterr().out)["documents"]
     assert document["ordforande"] == "Eva Lind"
     assert document["vice_ordforande"] == "Anna Holm"
     assert document["sekreterare"] == "Lena Dahl"

@@ -14,7 +14,6 @@ import io
 import re
 import xml.etree.ElementTree as ET
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 from support.browser import CHROMIUM, DESKTOP, PHONE, Tab, assert_fits_phone, cards
@@ -76,12 +75,6 @@ def data_path(tmp_path_factory):
 def base_url(data_path):
     with serve(data_path) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def api(base_url):
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        yield client
 
 
 @pytest.fixture
