@@ -78,8 +78,8 @@ def _date_number(iso: str | None) -> int:
 
 
 class BM25Index:
-    def __init__(self, data_dir: Path, analyzer: Analyzer) -> None:
-        self.path = Path(data_dir) / BM25_DIR
+    def __init__(self, data_dir: Path, analyzer: Analyzer, directory: str = BM25_DIR) -> None:
+        self.path = Path(data_dir) / directory
         self.path.mkdir(parents=True, exist_ok=True)
         self.analyzer = analyzer
         self.schema = _schema()

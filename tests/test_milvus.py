@@ -24,6 +24,7 @@ from test_parse_seeds import seed_path
 
 from api.cli import main
 from index.analyzer import Analyzer
+from index.backend import BackendUnavailable
 from index.bm25 import Filters, IndexedChunk
 from index.datadir import DataDir
 from index.embed import embed_pending
@@ -357,40 +358,40 @@ def test_cli_ingest_records_the_backend_and_refuses_another(tmp_path, capsys):
 # --- server processes ----------------------------------------------------------------------
 
 
-def test_the_server_lives_in_the_data_directory_and_stops_with_the_backend(tmp_path):
+def test_the_server_lives_in_the_data_directory_and_stops_after_its_last_user(tmp_path):
     path = tmp_path / "data"
     first = DataDir(path, backend="milvus")
     ingest_paths(first, [seed_path("002")], progress=False)
     count = first.bm25.count()
-    server = first.milvus.server
+    server = first.bm25.server
     pid = server.pid
-    assert server.owned and Path(f"/proc/{pid}").exists()
+    assert Path(f"/proc/{pid}").exists()
     assert (path / DB_FILE).is_file()
     assert json.loads((path / SERVER_FILE).read_text())["pid"] == pid
 
     second = DataDir(path)  # the same directory in the same process: the same server
-    assert second.bm25.count() == count and second.milvus.server is server
+    assert second.bm25.count() == count and second.bm25.server is server
     first.close()
     assert second.bm25.count() == count  # still served
     second.close()
-    assert wait_gone(pid)
+    assert wait_gone(pid)  # LINGER seconds after the last user
     assert not (path / SERVER_FILE).exists()
 
     third = DataDir(path)  # a new server on the same database: the rows persisted
     try:
-        assert third.milvus.server.pid != pid
+        assert third.bm25.server.pid != pid
         assert third.bm25.count() == count
         assert third.bm25.search("nämnden", 3, Filters())
-        crashed = third.milvus.server.pid
+        crashed = third.bm25.server.pid
         os.kill(crashed, signal.SIGKILL)  # a crashed server is started again on next use
         assert wait_gone(crashed)
         assert third.bm25.count() == count
-        assert third.milvus.server.pid != crashed
+        assert third.bm25.server.pid != crashed
     finally:
         third.close()
 
 
-def test_data_directories_get_separate_servers_and_a_busy_port_is_refused(tmp_path):
+def test_data_directories_get_separate_servers_and_a_busy_port_is_one_error_line(tmp_path):
     a = acquire_server(tmp_path / "a")
     b = acquire_server(tmp_path / "b")
     try:
@@ -401,12 +402,30 @@ def test_data_directories_get_separate_servers_and_a_busy_port_is_refused(tmp_pa
             busy.listen()
             port = busy.getsockname()[1]
             server = MilvusServer(tmp_path / "c", port=port)
-            with pytest.raises(RuntimeError, match=f"port 127.0.0.1:{port} is already in use"):
+            with pytest.raises(BackendUnavailable, match=f"port 127.0.0.1:{port} is already in"):
                 server.start()
-        # The refusal left nothing behind: the lock is free, and a free port works.
+            server.stop()
+            # The command says so in one line.
+            directory = tmp_path / "cli"
+            seed = str(seed_path("001"))
+            run = subprocess.run(
+                [sys.executable, "-m", "api.cli", "ingest", seed, "--backend", "milvus"]
+                + ["--data-dir", str(directory), "--no-embed", "--quiet"],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT), "NAMND_MILVUS_PORT": str(port)},
+                timeout=120,
+            )
+            assert run.returncode == 2
+            assert run.stderr.strip().splitlines() == [
+                f"namnd: error: port 127.0.0.1:{port} is already in use: the milvus server "
+                f"for {directory.resolve()} cannot start there (set NAMND_MILVUS_PORT to a "
+                "free port, or unset it to pick one)"
+            ]
+        # The refusal left nothing behind: a free port works.
         server = MilvusServer(tmp_path / "c")
         server.start()
-        assert server.owned
+        assert server.pid and not wait_gone(server.pid, 0.5)
         server.stop()
     finally:
         release_server(a)
@@ -417,22 +436,22 @@ def test_data_directories_get_separate_servers_and_a_busy_port_is_refused(tmp_pa
 ATTACH = """
 import sys, time
 from pathlib import Path
-from index.analyzer import Analyzer
-from index.milvus import MilvusIndex
-index = MilvusIndex(Path(sys.argv[1]), Analyzer(), 384)
-print(index.server.pid, index.server.owned, index.count(), flush=True)
+from index.datadir import DataDir
+index = DataDir(Path(sys.argv[1]), readonly=True).bm25
+print(index.server.pid, index.count(), flush=True)
 if sys.argv[2] == "hold":
     time.sleep(600)
 """
 
 
-def test_another_process_attaches_to_the_server_and_takes_over_when_its_owner_exits(tmp_path):
+def test_the_engine_stays_up_while_any_process_uses_it(tmp_path):
     path = tmp_path / "data"
     data = DataDir(path, backend="milvus")
     ingest_paths(data, [seed_path("002")], progress=False)
     count = data.bm25.count()
+    pid = data.bm25.server.pid
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # Another process attaches to our server.
+    # Another process attaches to the engine we started.
     out = subprocess.run(
         [sys.executable, "-c", ATTACH, str(path), "once"],
         capture_output=True,
@@ -441,11 +460,11 @@ def test_another_process_attaches_to_the_server_and_takes_over_when_its_owner_ex
         timeout=120,
         check=True,
     ).stdout.split()
-    assert out == [str(data.milvus.server.pid), "False", str(count)]
+    assert out == [str(pid), str(count)]
     data.close()
-    assert wait_gone(int(out[0]))
+    assert wait_gone(pid)
 
-    # The other way round: a process owns the server, we attach, it is killed, we take over.
+    # A process starts the engine, we attach, it is killed: the engine stays ours to use.
     holder = subprocess.Popen(
         [sys.executable, "-c", ATTACH, str(path), "hold"],
         stdout=subprocess.PIPE,
@@ -453,16 +472,18 @@ def test_another_process_attaches_to_the_server_and_takes_over_when_its_owner_ex
         env=env,
     )
     try:
-        pid, owned, counted = holder.stdout.readline().split()
-        assert owned == "True" and int(counted) == count
+        started, counted = holder.stdout.readline().split()
+        assert int(counted) == count
         data = DataDir(path)
         assert data.bm25.count() == count
-        assert not data.milvus.server.owned and data.milvus.server.pid == int(pid)
+        assert data.bm25.server.pid == int(started)
         holder.kill()
         holder.wait()
-        assert data.bm25.count() == count  # served again, now by us
-        assert data.milvus.server.owned and data.milvus.server.pid != int(pid)
+        assert not wait_gone(int(started), 3.0)  # longer than LINGER: we still use it
+        assert data.bm25.count() == count
+        assert data.bm25.server.pid == int(started)
         data.close()
+        assert wait_gone(int(started))
     finally:
         if holder.poll() is None:
             holder.kill()
