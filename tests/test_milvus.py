@@ -407,10 +407,9 @@ def test_data_directories_get_separate_servers_and_a_busy_port_is_one_error_line
             server.stop()
             # The command says so in one line.
             directory = tmp_path / "cli"
-            seed = str(seed_path("001"))
+            command = ["ingest", str(seed_path("001")), "--backend", "milvus", "--no-embed"]
             run = subprocess.run(
-                [sys.executable, "-m", "api.cli", "ingest", seed, "--backend", "milvus"]
-                + ["--data-dir", str(directory), "--no-embed", "--quiet"],
+                [sys.executable, "-m", "api.cli", *command, "--data-dir", str(directory)],
                 capture_output=True,
                 text=True,
                 env={**os.environ, "PYTHONPATH": str(ROOT), "NAMND_MILVUS_PORT": str(port)},
