@@ -29,6 +29,7 @@ import importlib.util
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -224,7 +225,7 @@ class MilvusServer:
         keeper_pid = info.get("keeper_pid")
         if keeper_pid and not exited(int(keeper_pid)):
             with contextlib.suppress(OSError):
-                os.kill(int(keeper_pid), 15)
+                os.kill(int(keeper_pid), signal.SIGTERM)
             deadline = time.monotonic() + 20
             while not exited(int(keeper_pid)) and time.monotonic() < deadline:
                 time.sleep(0.05)
