@@ -121,7 +121,8 @@ class BM25Index:
         self.index.reload()
 
     def clear(self) -> None:
-        """Drop everything (for a rebuild)."""
+        """Drop everything (the bench rebuilds BM25 in place; commands rebuild beside, see
+        `index.backend`)."""
         self._writer = None
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)

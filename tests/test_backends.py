@@ -214,3 +214,20 @@ def test_two_serve_processes_on_one_existing_milvus_answer_identically(
             proc.wait(timeout=60)
     # Both processes used the existing server and started none of their own.
     assert not (path / "milvus.db").exists()
+
+
+def test_an_unreachable_existing_server_is_one_error_line(tmp_path):
+    port = _free_port()  # nothing listens there
+    directory = tmp_path / "data"
+    use_milvus_server(directory, f"http://127.0.0.1:{port}")
+    seed = str(SEEDS[0])
+    for args in (
+        ["ingest", seed, "--backend", "milvus", "--no-embed", "--data-dir", str(directory)],
+        ["search", "nämnden", "--mode", "bm25", "--data-dir", str(directory)],
+    ):
+        run = _run(args)
+        assert run.returncode == 2
+        assert run.stderr.strip().splitlines() == [
+            f"namnd: error: cannot reach the milvus server at http://127.0.0.1:{port}: "
+            "Connection refused"
+        ]

@@ -36,7 +36,6 @@ from typing import Any
 import numpy as np
 
 from ..analyzer import Analyzer, Token
-from ..backend import BackendUnavailable
 from ..bm25 import FILTER_FIELDS, Filters, IndexedChunk
 from .expressions import and_, date_number, filter_expr, ids_expr, like_term, term
 from .server import TIMEOUT, MilvusServer, acquire_server, release_server
@@ -190,19 +189,15 @@ class MilvusIndex:
     def _call(self, call: Callable[[Any], Any], empty: Any = None) -> Any:
         """`call(client)` on the collection (`empty` when there is none). A call that fails
         because the server went away is made once more on the server started again; a server
-        that cannot be reached is a `BackendUnavailable`."""
+        that cannot be reached is a `BackendUnavailable` (from `recover`)."""
         from pymilvus.exceptions import MilvusException
 
         try:
             with self._lock:
                 client = self._collection()
             return empty if client is None else call(client)
-        except MilvusException as error:
-            if not self.server.recover():
-                if not self.server.alive():
-                    raise BackendUnavailable(
-                        f"the milvus server at {self.server.uri} cannot be reached"
-                    ) from error
+        except MilvusException:
+            if not self.server.recover():  # the server is there: the call itself failed
                 raise
             log.warning("the milvus server went away during a call; trying again")
             with self._lock:

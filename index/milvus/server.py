@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -40,7 +41,7 @@ from urllib.parse import urlparse
 
 from ..backend import BackendUnavailable
 from . import keeper
-from .keeper import exited, tcp_up
+from .keeper import exited
 
 log = logging.getLogger("namnd.milvus")
 
@@ -133,12 +134,27 @@ class MilvusServer:
     def start(self) -> None:
         with self._mutex:
             if self.external:
-                self._connect(time.monotonic() + CONNECT_TIMEOUT)
+                self._probe()
+                self._connect(time.monotonic())  # one try of CONNECT_TIMEOUT seconds
             else:
                 self.data_dir.mkdir(parents=True, exist_ok=True)
                 self._join()
                 self._attach_or_launch()
             self.generation += 1
+
+    def _probe(self) -> None:
+        """A server that refuses connections is reported at once (not after pymilvus' own
+        connection timeout)."""
+        parsed = urlparse(self.uri or "")
+        if not parsed.hostname:
+            return  # not a TCP address: let the client find out
+        port = parsed.port or (443 if parsed.scheme == "https" else 19530)
+        try:
+            socket.create_connection((parsed.hostname, port), timeout=CONNECT_TIMEOUT).close()
+        except OSError as error:
+            raise BackendUnavailable(
+                f"cannot reach the milvus server at {self.uri}: {error.strerror or error}"
+            ) from None
 
     def _join(self) -> None:
         """Take our lease (waits while a keeper stops its engine: it holds the file)."""
@@ -233,6 +249,12 @@ class MilvusServer:
     def _connect(self, deadline: float) -> None:
         from pymilvus import MilvusClient
 
+        # pymilvus logs every failed call at ERROR on stderr before raising it (its import
+        # configures those loggers); we retry the call or raise it ourselves, with a message
+        # for the user: one `namnd: error:` line, not a log line and then ours.
+        for name in ("pymilvus", "pymilvus.milvus_client"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
         while True:
             try:
                 kwargs = {"token": self.token} if self.token else {}
@@ -242,9 +264,9 @@ class MilvusServer:
             except Exception as error:
                 self._close_client()
                 if time.monotonic() > deadline or (self.pid and exited(self.pid)):
+                    reason = getattr(error, "message", None) or str(error) or type(error).__name__
                     raise BackendUnavailable(
-                        f"cannot reach the milvus server at {self.uri}: "
-                        f"{str(error).splitlines()[0] if str(error) else type(error).__name__}"
+                        f"cannot reach the milvus server at {self.uri}: {reason.splitlines()[0]}"
                     ) from None
                 time.sleep(0.05)
 
@@ -265,10 +287,11 @@ class MilvusServer:
         """The server can be reached (a local engine: its process runs)."""
         if not self.external:
             return self.pid is not None and not exited(self.pid)
-        parsed = urlparse(self.uri or "")
-        if not parsed.hostname:
-            return True  # not a TCP address: let the client find out
-        return tcp_up(parsed.hostname, parsed.port or 19530)
+        try:
+            self._probe()
+            return True
+        except BackendUnavailable:
+            return False
 
     def recover(self) -> bool:
         """After a failed call: True when the server was gone and we are connected again
