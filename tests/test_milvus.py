@@ -1,7 +1,8 @@
 """The Milvus backend against the real engine of milvus-lite 2.5.1, run as a local server by
 `index.milvus`: the corpus ingested with `backend = milvus` ranks like the embedded backend
-(tantivy, FAISS), filters and phrases hold, re-ingest and reindex keep Milvus equal to the
-store, and the server processes belong to their data directories and go with them.
+(tantivy, FAISS), filters and phrases hold (phrase scores included), re-ingest and reindex
+keep Milvus equal to the store, the engine stays up while any process uses it and stops
+after the last, and six concurrent commands on one data directory never fail or stall.
 
 Vectors are not computed again: the embedding cache of the `embedded` fixture is copied in,
 so the embedding step only moves cached vectors into Milvus."""
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import copy_embeddings
 from test_parse_seeds import seed_path
 
 from api.cli import main
@@ -59,13 +61,6 @@ GOLD_FILE = "000_29fe9c520a1ba3ef.txt"  # Eskilstuna socialnämnden, § 75 viste
 def questions(n: int = 20) -> list[str]:
     rows = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line]
     return [row["question"] for row in rows[:n]]
-
-
-def copy_embeddings(source: DataDir, target: DataDir) -> None:
-    rows = source.store.query("SELECT model, hash, vector FROM embeddings")
-    with target.store.transaction() as conn:
-        conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
-        target.store.set_meta(conn, "embedder_name", source.store.get_meta("embedder_name"))
 
 
 def embed_from_cache(source: DataDir, target: DataDir) -> int:
@@ -497,7 +492,11 @@ def test_the_engine_stays_up_while_any_process_uses_it(tmp_path):
 
 CONCURRENT = 6
 ROUNDS = 3
-CALL_LIMIT = 30.0  # seconds per command: the issue's bound (was ~212 s, then a failure)
+# Seconds a command may take beyond the same command on the embedded backend, run at the same
+# time: the issue's bound on waiting for the engine (calls waited ~212 s and failed). The
+# machine's load is not Milvus': on this 2-core machine shared by other jobs (load ~15) one
+# `namnd ask` alone took 31 s, 3.4 s of it CPU (spaCy loading), on either backend.
+CALL_LIMIT = 30.0
 LOOPS = {
     "search": ["search", "vistelseförbud reservation", "--mode", "bm25", "--json"],
     "ask": ["ask", "Vem reserverade sig mot yttrandet om vistelseförbud?", "--json"],
@@ -506,34 +505,59 @@ LOOPS = {
 
 
 @pytest.fixture(scope="module")
-def shared_dir(tmp_path_factory) -> Path:
-    """Two seeds on the data directory's own Milvus engine (not embedded: BM25 answers)."""
-    path = tmp_path_factory.mktemp("shared")
-    data = DataDir(path, backend="milvus")
-    ingest_paths(data, [seed_path("000"), seed_path("002")], progress=False)
-    data.close()
-    return path
+def shared_dirs(tmp_path_factory) -> dict[str, Path]:
+    """Two seeds on each backend (Milvus: the data directory's own engine); not embedded,
+    so search and ask answer from BM25."""
+    paths = {}
+    for backend in ("milvus", "embedded"):
+        path = paths[backend] = tmp_path_factory.mktemp(f"shared-{backend}")
+        data = DataDir(path, backend=backend)
+        ingest_paths(data, [seed_path("000"), seed_path("002")], progress=False)
+        data.close()
+    return paths
+
+
+def _check_output(command: str, out: bytes) -> None:
+    body = json.loads(out)
+    assert body["results"] if command == "search" else body
+    if command == "ask":
+        assert not body["abstained"] and "Leena Kumpula" in body["answer"]
 
 
 @pytest.mark.parametrize("command", sorted(LOOPS))
-def test_six_concurrent_commands_for_three_rounds_never_fail_or_stall(shared_dir, command):
+def test_six_concurrent_commands_for_three_rounds_never_fail_or_stall(shared_dirs, command):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "api.cli", *LOOPS[command], "--data-dir", str(shared_dir)]
-    slowest = 0.0
+    args = {
+        b: ["-m", "api.cli", *LOOPS[command], "--data-dir", str(p)] for b, p in shared_dirs.items()
+    }
+    slowest = {"milvus": 0.0, "embedded": 0.0}
     for _ in range(ROUNDS):
+        # Six on the Milvus data directory and, at the same time, six on the embedded one.
         started = time.monotonic()
         procs = [
-            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            (
+                backend,
+                subprocess.Popen(
+                    [sys.executable, *args[backend]],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                ),
+            )
             for _ in range(CONCURRENT)
+            for backend in ("milvus", "embedded")
         ]
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            slowest = max(slowest, time.monotonic() - started)
-            assert proc.returncode == 0, err.decode()
-            body = json.loads(out)
-            assert body["results"] if command == "search" else body
-            if command == "ask":
-                assert not body["abstained"] and "Leena Kumpula" in body["answer"]
-        # Each round starts while the previous round's engine may be lingering or stopping.
-    print(f"{command}: slowest of {CONCURRENT * ROUNDS} calls {slowest:.1f} s")
-    assert slowest < CALL_LIMIT
+        try:
+            for backend, proc in procs:
+                out, err = proc.communicate(timeout=900)  # a bound, not a measurement
+                slowest[backend] = max(slowest[backend], time.monotonic() - started)
+                assert proc.returncode == 0, err.decode()
+                _check_output(command, out)
+        finally:
+            for _, proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        # The next round starts while this round's engine lingers or stops.
+    print(f"{command}: slowest of {CONCURRENT * ROUNDS} calls {slowest}")
+    assert slowest["milvus"] < slowest["embedded"] + CALL_LIMIT, slowest
