@@ -167,6 +167,7 @@ class MilvusIndex:
             if collection:
                 self.collection = collection
             self._ready = None
+            self.vectors._len = None
 
     def _client(self):
         """The client, with the collection's state known (and loaded after a restart)."""
@@ -343,6 +344,7 @@ class MilvusIndex:
         if not chunks:
             return
         with self._lock:
+            self.vectors._len = None
             client = self._writable()
             ids = [c.chunk_id for c in chunks]
             vectors = {
@@ -385,6 +387,7 @@ class MilvusIndex:
                 client.delete(self.collection, ids=batch, timeout=TIMEOUT)
 
         with self._lock:
+            self.vectors._len = None
             self._call(delete)
 
     def commit(self) -> None:
@@ -507,6 +510,9 @@ class MilvusVectors:
 
     def __init__(self, index: MilvusIndex) -> None:
         self.index = index
+        # The count is asked before every search (are there vectors?); like the FAISS file,
+        # it is read again after our own writes and when the store's generation changes.
+        self._len: int | None = None
 
     @property
     def dim(self) -> int:
@@ -514,7 +520,9 @@ class MilvusVectors:
 
     def __len__(self) -> int:
         with self.index._lock:
-            return self.index._count("has_vector == true")
+            if self._len is None:
+                self._len = self.index._count("has_vector == true")
+            return self._len
 
     def ids(self) -> np.ndarray:
         with self.index._lock:
@@ -530,6 +538,7 @@ class MilvusVectors:
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
         index = self.index
         with index._lock:
+            self._len = None
             if index._collection() is None:
                 log.warning("no milvus collection yet: %d vectors not stored", len(ids))
                 return
@@ -556,6 +565,7 @@ class MilvusVectors:
     def _unset(self, ids: list[int]) -> None:
         index = self.index
         with index._lock:
+            self._len = None
             client = index._collection()
             if client is None or not ids:
                 return
