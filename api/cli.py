@@ -306,9 +306,11 @@ def main(argv: list[str] | None = None) -> int:
         "watch": cmd_watch,
         "coverage": cmd_coverage,
     }[args.command]
+    from index.backend import BackendUnavailable
+
     try:
         return handler(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, BackendUnavailable) as error:
         from api.masking import mask_text
         from index.filters import FilterError
 
@@ -585,12 +587,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         with data.store.transaction() as conn:
             data.store.set_meta(conn, "embedder", args.embedder)
             conn.execute("DELETE FROM meta WHERE key = 'embedder_name'")
-    ids = [r[0] for r in data.store.query("SELECT id FROM chunks ORDER BY id")]
-    data.bm25.clear()
-    data.bm25.add(data.indexed_chunks(ids))
-    data.bm25.commit()
+    data.rebuild_indexes()  # built beside the live indexes, then switched: readers go on
     print(f"BM25 index rebuilt: {data.bm25.count()} chunks")
-    data.vectors.clear()
     _embed(data, args.quiet)
     return 0
 

@@ -28,6 +28,7 @@ def only_hint(title: str) -> str:
         "Ingest of adversarial files": "--only adversarial",
         "The synthetic corpus": "--only ingest",
         "OCR": "--only ocr",
+        "Backends: embedded vs Milvus": "--only backends",
         "Document reading: the format gallery": "--only formats",
     }
     return part.get(title, "")

@@ -19,6 +19,7 @@ PARTS = (
     "adversarial",
     "bulk",
     "formats",
+    "backends",
 )
 DEFAULTS = {
     "sizes": "10000,100000",

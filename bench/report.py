@@ -8,7 +8,7 @@ from typing import Any
 
 from index.embedder import DEFAULT_THREADS
 
-from . import adversarial, bulk, formats, ocr
+from . import adversarial, backends, bulk, formats, ocr
 from .fmt import kind_list, only_hint
 from .sections_index import (
     embeddings_section,
@@ -33,6 +33,7 @@ SECTION_BUILDERS = (
     ("Compound handling", compounds_section),
     ("Q&A", answer_section),
     ("API throughput", api_section),
+    ("Backends: embedded vs Milvus", backends.section),
     ("The synthetic corpus", synthetic_section),
     ("Document reading: the format gallery", formats.section),
     ("OCR", ocr.section),

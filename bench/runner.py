@@ -26,6 +26,7 @@ from search.evaluation import load_questions
 from . import (
     adversarial,
     apiload,
+    backends,
     bm25cmp,
     build,
     bulk,
@@ -100,7 +101,7 @@ def run(opts: Options, log=print) -> dict[str, Any]:
 
 
 def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
-    need_vectors = opts.wants("dense", "hybrid", "quality", "answer", "api")
+    need_vectors = opts.wants("dense", "hybrid", "quality", "answer", "api", "backends")
     if not (need_vectors or opts.wants("ingest", "embed", "bulk")):
         return
     seeds = work / "seeds"
@@ -144,6 +145,8 @@ def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
     set_threads(1)
     embedder = load_embedder()
     np.save(work / QUERY_VECTORS, np.concatenate([embedder.queries([t]) for t in texts]))
+    if opts.wants("backends"):
+        results["backends"] = backends.run(embedded, [q.question for q in questions], log)
     if opts.wants("quality"):
         log("quality: evaluation set, retrievers and fusions")
         results["quality"] = in_subprocess(quality.retrieval, embedded, questions)

@@ -62,8 +62,8 @@ def _date_number(iso: str | None) -> int:
 
 
 class BM25Index:
-    def __init__(self, data_dir: Path, analyzer: Analyzer) -> None:
-        self.path = Path(data_dir) / BM25_DIR
+    def __init__(self, data_dir: Path, analyzer: Analyzer, directory: str = BM25_DIR) -> None:
+        self.path = Path(data_dir) / directory
         self.path.mkdir(parents=True, exist_ok=True)
         self.analyzer = analyzer
         self.schema = _schema()
@@ -105,7 +105,8 @@ class BM25Index:
         self.index.reload()
 
     def clear(self) -> None:
-        """Drop everything (for a rebuild)."""
+        """Drop everything (the bench rebuilds BM25 in place; commands rebuild beside, see
+        `index.backend`)."""
         self._writer = None
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True, exist_ok=True)
@@ -179,14 +180,19 @@ class BM25Index:
         # The words are one required clause: beside the required filters, bare optional
         # words would let every filtered chunk match, with or without any of them.
         clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(terms))] if terms else []
+        # A phrase selects; its words score as words. A phrase query's own score (its phrase
+        # frequency) has no counterpart on Milvus, where it made the same chunk score 23.03
+        # here and 14.84 there; now both backends sum the same words' BM25.
         for phrase in phrases or []:
             words = self.analyzer.phrase(phrase)
-            if len(words) == 1:
-                clauses.append((tantivy.Occur.Must, self._term(words[0][1])))
-            elif words:
-                clauses.append(
-                    (tantivy.Occur.Must, tantivy.Query.phrase_query(self.schema, "body", words))
-                )
+            if not words:
+                continue
+            query = (
+                self._term(words[0][1])
+                if len(words) == 1
+                else tantivy.Query.phrase_query(self.schema, "body", words)
+            )
+            clauses.append((tantivy.Occur.Must, tantivy.Query.const_score_query(query, 0.0)))
         if not clauses:
             return []
         clauses.extend((tantivy.Occur.Must, q) for q in self._filter_queries(filters or Filters()))

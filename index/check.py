@@ -23,9 +23,10 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .backend import BackendUnavailable
 from .datadir import DataDir
 from .embed import sync_vectors
-from .vectors import VECTORS_FILE, VectorIndex
+from .vectors import VECTORS_FILE
 
 SAMPLE = 10  # ids or sources named per finding
 STORED = ("ingested", "replaced")
@@ -134,7 +135,7 @@ def repair(data: DataDir) -> dict[str, int]:
     missing, orphans, twice = data.reconcile_bm25()
     fixed = {"bm25_added": missing, "bm25_removed": orphans, "bm25_reindexed": twice}
     model = data.store.get_meta("embedder_name")
-    if model and (_embedded_ids(data, model) or _has_vectors(data)):
+    if model and (_embedded_ids(data, model) or data.indexes.vector_ids() is not None):
         added, removed = sync_vectors(data.store, model, data.vectors)
         fixed |= {"vectors_added": added, "vectors_removed": removed}
     return fixed
@@ -227,24 +228,17 @@ def _embedded_ids(data: DataDir, model: str) -> set[int]:
     }
 
 
-def _has_vectors(data: DataDir) -> bool:
-    return data.backend == "milvus" or (data.path / VECTORS_FILE).exists()
-
-
 def _check_vectors(data: DataDir, report: CheckReport) -> None:
     model = data.store.get_meta("embedder_name")
     embedded = _embedded_ids(data, model) if model else set()
     report.counts["embedded"] = len(embedded)
-    if not _has_vectors(data):
-        present: list[int] = []
-    elif data.backend == "milvus":
-        present = data.vectors.ids().tolist()
-    else:
-        try:  # opened from the file alone: checking never loads the embedding model
-            present = VectorIndex(data.path, None).ids().tolist()
-        except RuntimeError as error:  # FAISS cannot read the file
-            report.problem("vectors_unreadable", f"{VECTORS_FILE}: {error}", [VECTORS_FILE])
-            return
+    try:  # checking never loads the embedding model
+        present = data.indexes.vector_ids() or []
+    except BackendUnavailable:
+        raise
+    except RuntimeError as error:  # FAISS cannot read the file
+        report.problem("vectors_unreadable", f"{VECTORS_FILE}: {error}", [VECTORS_FILE])
+        return
     report.counts["vectors"] = len(present)
     _compare_ids(
         report, "vectors", "the vector index", "embedded chunks", embedded, Counter(present)

@@ -11,19 +11,18 @@ import sqlite3
 from collections import Counter
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from swedish.analyzer import Analyzer
 from swedish.domain import ROLES
 
-from .bm25 import BM25Index, IndexedChunk, person_terms
+from .backend import Backend, DenseIndex, EmbeddedBackend, LexicalIndex
+from .bm25 import IndexedChunk, person_terms
 from .embed import place
 from .embedder import DEFAULT_SPEC, SerialEmbedder, load_embedder
 from .store import Store
-from .vectors import DEFAULT_ANN_THRESHOLD, VECTORS_FILE, VectorIndex
-
-if TYPE_CHECKING:
-    from .milvus import MilvusIndex, MilvusVectors
+from .vectors import DEFAULT_ANN_THRESHOLD
 
 DEFAULT_COMPOUNDS = "split"
 # Where the indexes live: tantivy + FAISS files ("embedded") or a Milvus server ("milvus").
@@ -48,8 +47,8 @@ class DataDir:
         self._seen_generation = self.store.generation()
 
     def close(self) -> None:
-        if "milvus" in self.__dict__:
-            self.milvus.close()
+        if "indexes" in self.__dict__:
+            self.indexes.close()
         self.store.close()
 
     @property
@@ -84,63 +83,80 @@ class DataDir:
                 self.store.set_meta(conn, "compounds", DEFAULT_COMPOUNDS)
             if not self.store.get_meta("backend"):
                 self.store.set_meta(conn, "backend", self.backend)
+                if self.backend == "milvus":
+                    from .milvus import COLLECTION_META, new_collection_name
+
+                    self.store.set_meta(conn, COLLECTION_META, new_collection_name())
 
     @cached_property
     def analyzer(self) -> Analyzer:
         return Analyzer(self.store.get_meta("compounds") or DEFAULT_COMPOUNDS)
 
     @cached_property
-    def milvus(self) -> MilvusIndex:
-        """Both indexes in one Milvus collection (server started on first use)."""
-        from .milvus import MilvusIndex
-
-        return MilvusIndex(self.path, self.analyzer, lambda: self.embedder.dim)
-
-    @cached_property
-    def bm25(self) -> BM25Index | MilvusIndex:
+    def indexes(self) -> Backend:
+        """Where the BM25 and vector indexes live (a Milvus server is reached on first use)."""
         if self.backend == "milvus":
-            return self.milvus
-        index = BM25Index(self.path, self.analyzer)
-        if index.reset:  # an index from an older schema was dropped: refill it
-            self.__dict__["bm25"] = index
-            self.reconcile_bm25()
-        return index
+            from .milvus import MilvusBackend
+
+            return MilvusBackend(self.path, self.store, self.analyzer, lambda: self.embedder.dim)
+        return EmbeddedBackend(
+            self.path,
+            self.store,
+            self.analyzer,
+            lambda: self.embedder.dim,
+            ann_threshold=self.ann_threshold,
+            on_reset=self.reconcile_bm25,
+        )
+
+    @property
+    def bm25(self) -> LexicalIndex:
+        return self.indexes.lexical
 
     @cached_property
     def embedder(self) -> SerialEmbedder:
         return load_embedder(self.embedder_spec)
 
-    @cached_property
-    def vectors(self) -> VectorIndex | MilvusVectors:
-        if self.backend == "milvus":
-            return self.milvus.vectors
-        return VectorIndex(self.path, self.embedder.dim, ann_threshold=self.ann_threshold)
+    @property
+    def vectors(self) -> DenseIndex:
+        return self.indexes.dense
 
     def refresh(self) -> None:
-        """Pick up what another process (an ingest) committed since we last looked."""
+        """Pick up what another process (an ingest, a reindex) committed since we looked."""
         current = self.store.generation()
         if current == self._seen_generation:
             return
         self._seen_generation = current
-        if "milvus" in self.__dict__:
-            self.milvus.refresh()
-        elif "bm25" in self.__dict__:
-            self.bm25.index.reload()
-        if "vectors" in self.__dict__:
-            del self.__dict__["vectors"]  # reopened from disk on next use
+        if "indexes" in self.__dict__:
+            self.indexes.refresh()
 
     def vectors_remove(self, chunk_ids: list[int]) -> None:
         """Drop vectors of deleted chunks without loading the embedding model."""
-        if self.backend == "milvus":
-            self.milvus.vectors.remove(chunk_ids)
-            return
-        if not chunk_ids or not (self.path / VECTORS_FILE).exists():
-            return
-        vectors = self.__dict__.get("vectors") or VectorIndex(
-            self.path, None, ann_threshold=self.ann_threshold
+        self.indexes.remove_vectors(chunk_ids)
+
+    def rebuild_indexes(self) -> None:
+        """Build the BM25 and vector indexes anew from the store (vectors from the embedding
+        cache), beside the live ones, and switch to them: readers never see an index that
+        is empty or half built."""
+        ids = [r[0] for r in self.store.query("SELECT id FROM chunks ORDER BY id")]
+        chunks = self.indexed_chunks(ids)
+        model = self.store.get_meta("embedder_name")
+        rows = (
+            self.store.query(
+                """SELECT c.id, e.vector FROM chunks c JOIN embeddings e
+                   ON e.model = ? AND e.hash = c.embed_hash ORDER BY c.id""",
+                [model],
+            )
+            if model
+            else []
         )
-        vectors.remove(chunk_ids)
-        vectors.save()
+        vector_ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+        matrix = (
+            np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            if rows
+            else np.zeros((0, 0), dtype=np.float32)
+        )
+        self.indexes.rebuild(chunks, vector_ids, matrix)
+        self._seen_generation = self.store.generation()
 
     def embedder_name(self) -> str:
         """The cache name of the embedder, without loading the model when it is known."""

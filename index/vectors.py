@@ -33,13 +33,16 @@ class VectorIndex:
         dim: int | None,
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
         nprobe: int = DEFAULT_NPROBE,
+        *,
+        fresh: bool = False,
     ) -> None:
+        """`fresh`: start empty even when the file exists (a rebuild saves over it)."""
         self.path = Path(data_dir) / VECTORS_FILE
         self.dim = dim
         self.ann_threshold = ann_threshold
         self.nprobe = nprobe
         self._lock = threading.RLock()
-        if self.path.exists():
+        if self.path.exists() and not fresh:
             self.index = _probe_in_parallel(faiss.read_index(str(self.path)))
             if dim is None:
                 dim = self.dim = int(self.index.d)

@@ -112,8 +112,8 @@ def ingest_paths(
     data.record_settings()
     with data.store.transaction() as conn:
         relinked = arenden.ensure_current(conn)
-    if relinked:
-        data.bm25.clear()  # the BM25 fields from persons and references change with it
+    if relinked and data.store.scalar("SELECT count(*) FROM chunks"):
+        data.rebuild_indexes()  # the BM25 fields from persons and references change
     data.reconcile_bm25()
     # Files are parsed in a worker process under the time limit (none: in this process).
     worker = shared_worker() if limits.max_seconds else None

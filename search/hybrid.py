@@ -304,8 +304,8 @@ class Searcher:
             counters["parti"].update(parties.get(row["paragraph_id"], ()))
             if len(seen) >= depth:
                 break
-        return {
-            name: [{"value": v, "count": c} for v, c in counter.most_common()]
+        return {  # ties by value: role and party sets iterate in a per-process order
+            name: [{"value": v, "count": c} for v, c in sorted(counter.items(), key=_by_count)]
             for name, counter in counters.items()
         }
 
@@ -517,3 +517,7 @@ def filter_sql(filters: Filters) -> tuple[str, list[Any]]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 5)
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 from support import browser as browser_support
 from support.live_server import serve
 from support.paths import SEEDS
+from support.store import copy_embeddings, use_milvus_server
 
 from index.embedder import DEFAULT_THREADS, set_threads
 
@@ -125,3 +127,72 @@ def hostile_url(tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="session")
+def external_milvus(tmp_path_factory):
+    """A Milvus server that is already running when namnd starts (as a newsroom's or an
+    archive's would be): the milvus-lite 2.5.1 engine, started here on a free port with its
+    lock held by this process. Yields its URI."""
+    import fcntl
+    import os
+    import socket
+    import subprocess
+
+    from index.milvus.keeper import tcp_up
+    from index.milvus.server import milvus_binary
+
+    try:
+        binary = milvus_binary()
+    except RuntimeError as error:
+        pytest.skip(f"milvus-lite is not installed: {error}")
+    directory = tmp_path_factory.mktemp("external-milvus")
+    lock_path = directory / "server.lock"
+    lock = open(lock_path, "a")  # noqa: SIM115 - held while the server runs
+    fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "LD_LIBRARY_PATH": str(binary.parent)}
+    server = subprocess.Popen(
+        [str(binary), str(directory / "milvus.db"), f"127.0.0.1:{port}", "ERROR", str(lock_path)],
+        env=env,
+        cwd=str(directory),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not tcp_up("127.0.0.1", port):
+        assert server.poll() is None and time.monotonic() < deadline, "milvus did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=30)
+    lock.close()
+
+
+@pytest.fixture(scope="session")
+def milvus_embedded(tmp_path_factory, embedded, external_milvus):
+    """The corpus of `embedded` on the existing Milvus server, every chunk with its vector
+    (moved from the embedding cache, not computed again)."""
+    from index.datadir import DataDir
+    from index.embed import embed_pending
+    from ingest.pipeline import ingest_paths
+
+    path = tmp_path_factory.mktemp("milvus-embedded")
+    use_milvus_server(path, external_milvus)
+    data = DataDir(path, backend="milvus")
+    summary = ingest_paths(data, SEEDS, progress=False)
+    assert summary.count("ingested") == 5, [r.reason for r in summary.results]
+    copy_embeddings(embedded, data)
+    stats = embed_pending(data.store, data.embedder, data.vectors, progress=False)
+    assert stats.embedded == 0  # every vector came from the cache
+    yield data
+    data.close()
+
+
+@pytest.fixture(scope="session", params=["embedded", "milvus"])
+def backend_data(request):
+    """The embedded corpus on each backend: tantivy + FAISS files, and an existing Milvus
+    server. Tests of search, answers and check take this to run on both."""
+    if request.param == "milvus":
+        return request.getfixturevalue("milvus_embedded")
+    return request.getfixturevalue("embedded")

@@ -38,7 +38,9 @@ def _imports() -> dict[str, set[str]]:
                     anchor = name.split(".")
                     anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
                     base = ".".join([*anchor, base] if base else anchor)
-                targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+                submodules = [f"{base}.{alias.name}" for alias in node.names]
+                # `from . import keeper` imports the module keeper, not the package's names
+                targets = [m for m in submodules if m in modules] or [base]
             else:
                 continue
             for target in targets:

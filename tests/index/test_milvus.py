@@ -1,7 +1,8 @@
 """The Milvus backend against the real engine of milvus-lite 2.5.1, run as a local server by
 `index.milvus`: the corpus ingested with `backend = milvus` ranks like the embedded backend
-(tantivy, FAISS), filters and phrases hold, re-ingest and reindex keep Milvus equal to the
-store, and the server processes belong to their data directories and go with them.
+(tantivy, FAISS), filters and phrases hold (phrase scores included), re-ingest and reindex
+keep Milvus equal to the store, the engine stays up while any process uses it and stops
+after the last, and six concurrent commands on one data directory never fail or stall.
 
 Vectors are not computed again: the embedding cache of the `embedded` fixture is copied in,
 so the embedding step only moves cached vectors into Milvus."""
@@ -15,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,8 +24,10 @@ import numpy as np
 import pytest
 from support.paths import DATA, ROOT
 from support.seeds import seed_path
+from support.store import copy_embeddings
 
 from api.cli import main
+from index.backend import BackendUnavailable
 from index.bm25 import IndexedChunk
 from index.datadir import DataDir
 from index.embed import embed_pending
@@ -59,13 +63,6 @@ GOLD_FILE = "000_29fe9c520a1ba3ef.txt"  # Eskilstuna socialnämnden, § 75 viste
 def questions(n: int = 20) -> list[str]:
     rows = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line]
     return [row["question"] for row in rows[:n]]
-
-
-def copy_embeddings(source: DataDir, target: DataDir) -> None:
-    rows = source.store.query("SELECT model, hash, vector FROM embeddings")
-    with target.store.transaction() as conn:
-        conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
-        target.store.set_meta(conn, "embedder_name", source.store.get_meta("embedder_name"))
 
 
 def embed_from_cache(source: DataDir, target: DataDir) -> int:
@@ -265,9 +262,13 @@ def test_filter_values_are_escaped(milvus_data):
 def test_phrases_match_like_tantivy(milvus_data, embedded, phrase):
     query = f'"{phrase}"'
     # 10,000: what the Searcher asks for to restrict the dense side to phrase matches.
-    ours = ids(milvus_data.bm25.search(query, 10_000, Filters(), phrases=[phrase]))
-    theirs = ids(embedded.bm25.search(query, 10_000, Filters(), phrases=[phrase]))
+    scored = dict(milvus_data.bm25.search(query, 10_000, Filters(), phrases=[phrase]))
+    theirs_scored = embedded.bm25.search(query, 10_000, Filters(), phrases=[phrase])
+    ours, theirs = list(scored), ids(theirs_scored)
     assert set(ours) == set(theirs)
+    # Both score the words (a phrase selects): the scores agree as plain queries do.
+    for chunk_id, score in theirs_scored:
+        assert scored[chunk_id] == pytest.approx(score, rel=0.05), (phrase, chunk_id)
     if phrase == "annat sätt information":
         assert not ours
         assert milvus_data.bm25.search("annat sätt information", 10, Filters())
@@ -358,40 +359,40 @@ def test_cli_ingest_records_the_backend_and_refuses_another(tmp_path, capsys):
 # --- server processes ----------------------------------------------------------------------
 
 
-def test_the_server_lives_in_the_data_directory_and_stops_with_the_backend(tmp_path):
+def test_the_server_lives_in_the_data_directory_and_stops_after_its_last_user(tmp_path):
     path = tmp_path / "data"
     first = DataDir(path, backend="milvus")
     ingest_paths(first, [seed_path("002")], progress=False)
     count = first.bm25.count()
-    server = first.milvus.server
+    server = first.bm25.server
     pid = server.pid
-    assert server.owned and Path(f"/proc/{pid}").exists()
+    assert Path(f"/proc/{pid}").exists()
     assert (path / DB_FILE).is_file()
     assert json.loads((path / SERVER_FILE).read_text())["pid"] == pid
 
     second = DataDir(path)  # the same directory in the same process: the same server
-    assert second.bm25.count() == count and second.milvus.server is server
+    assert second.bm25.count() == count and second.bm25.server is server
     first.close()
     assert second.bm25.count() == count  # still served
     second.close()
-    assert wait_gone(pid)
+    assert wait_gone(pid)  # LINGER seconds after the last user
     assert not (path / SERVER_FILE).exists()
 
     third = DataDir(path)  # a new server on the same database: the rows persisted
     try:
-        assert third.milvus.server.pid != pid
+        assert third.bm25.server.pid != pid
         assert third.bm25.count() == count
         assert third.bm25.search("nämnden", 3, Filters())
-        crashed = third.milvus.server.pid
+        crashed = third.bm25.server.pid
         os.kill(crashed, signal.SIGKILL)  # a crashed server is started again on next use
         assert wait_gone(crashed)
         assert third.bm25.count() == count
-        assert third.milvus.server.pid != crashed
+        assert third.bm25.server.pid != crashed
     finally:
         third.close()
 
 
-def test_data_directories_get_separate_servers_and_a_busy_port_is_refused(tmp_path):
+def test_data_directories_get_separate_servers_and_a_busy_port_is_one_error_line(tmp_path):
     a = acquire_server(tmp_path / "a")
     b = acquire_server(tmp_path / "b")
     try:
@@ -402,12 +403,29 @@ def test_data_directories_get_separate_servers_and_a_busy_port_is_refused(tmp_pa
             busy.listen()
             port = busy.getsockname()[1]
             server = MilvusServer(tmp_path / "c", port=port)
-            with pytest.raises(RuntimeError, match=f"port 127.0.0.1:{port} is already in use"):
+            with pytest.raises(BackendUnavailable, match=f"port 127.0.0.1:{port} is already in"):
                 server.start()
-        # The refusal left nothing behind: the lock is free, and a free port works.
+            server.stop()
+            # The command says so in one line.
+            directory = tmp_path / "cli"
+            command = ["ingest", str(seed_path("001")), "--backend", "milvus", "--no-embed"]
+            run = subprocess.run(
+                [sys.executable, "-m", "api.cli", *command, "--data-dir", str(directory)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT), "NAMND_MILVUS_PORT": str(port)},
+                timeout=120,
+            )
+            assert run.returncode == 2
+            assert run.stderr.strip().splitlines() == [
+                f"namnd: error: port 127.0.0.1:{port} is already in use: the milvus server "
+                f"for {directory.resolve()} cannot start there (set NAMND_MILVUS_PORT to a "
+                "free port, or unset it to pick one)"
+            ]
+        # The refusal left nothing behind: a free port works.
         server = MilvusServer(tmp_path / "c")
         server.start()
-        assert server.owned
+        assert server.pid and not wait_gone(server.pid, 0.5)
         server.stop()
     finally:
         release_server(a)
@@ -418,22 +436,22 @@ def test_data_directories_get_separate_servers_and_a_busy_port_is_refused(tmp_pa
 ATTACH = """
 import sys, time
 from pathlib import Path
-from swedish.analyzer import Analyzer
-from index.milvus import MilvusIndex
-index = MilvusIndex(Path(sys.argv[1]), Analyzer(), 384)
-print(index.server.pid, index.server.owned, index.count(), flush=True)
+from index.datadir import DataDir
+index = DataDir(Path(sys.argv[1]), readonly=True).bm25
+print(index.server.pid, index.count(), flush=True)
 if sys.argv[2] == "hold":
     time.sleep(600)
 """
 
 
-def test_another_process_attaches_to_the_server_and_takes_over_when_its_owner_exits(tmp_path):
+def test_the_engine_stays_up_while_any_process_uses_it(tmp_path):
     path = tmp_path / "data"
     data = DataDir(path, backend="milvus")
     ingest_paths(data, [seed_path("002")], progress=False)
     count = data.bm25.count()
+    pid = data.bm25.server.pid
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # Another process attaches to our server.
+    # Another process attaches to the engine we started.
     out = subprocess.run(
         [sys.executable, "-c", ATTACH, str(path), "once"],
         capture_output=True,
@@ -442,11 +460,11 @@ def test_another_process_attaches_to_the_server_and_takes_over_when_its_owner_ex
         timeout=120,
         check=True,
     ).stdout.split()
-    assert out == [str(data.milvus.server.pid), "False", str(count)]
+    assert out == [str(pid), str(count)]
     data.close()
-    assert wait_gone(int(out[0]))
+    assert wait_gone(pid)
 
-    # The other way round: a process owns the server, we attach, it is killed, we take over.
+    # A process starts the engine, we attach, it is killed: the engine stays ours to use.
     holder = subprocess.Popen(
         [sys.executable, "-c", ATTACH, str(path), "hold"],
         stdout=subprocess.PIPE,
@@ -454,17 +472,109 @@ def test_another_process_attaches_to_the_server_and_takes_over_when_its_owner_ex
         env=env,
     )
     try:
-        pid, owned, counted = holder.stdout.readline().split()
-        assert owned == "True" and int(counted) == count
+        started, counted = holder.stdout.readline().split()
+        assert int(counted) == count
         data = DataDir(path)
         assert data.bm25.count() == count
-        assert not data.milvus.server.owned and data.milvus.server.pid == int(pid)
+        assert data.bm25.server.pid == int(started)
         holder.kill()
         holder.wait()
-        assert data.bm25.count() == count  # served again, now by us
-        assert data.milvus.server.owned and data.milvus.server.pid != int(pid)
+        assert not wait_gone(int(started), 3.0)  # longer than LINGER: we still use it
+        assert data.bm25.count() == count
+        assert data.bm25.server.pid == int(started)
         data.close()
+        assert wait_gone(int(started))
     finally:
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+# --- commands sharing a data directory -----------------------------------------------------
+
+CONCURRENT = 6
+ROUNDS = 3
+# Seconds a command may take beyond the same command on the embedded backend, run at the same
+# time: the issue's bound on waiting for the engine (calls waited ~212 s and failed). The
+# machine's load is not Milvus': on this 2-core machine shared by other jobs (load ~15) one
+# `namnd ask` alone took 31 s, 3.4 s of it CPU (spaCy loading), on either backend.
+CALL_LIMIT = 30.0
+LOOPS = {
+    "search": ["search", "vistelseförbud reservation", "--mode", "bm25", "--json"],
+    "ask": ["ask", "Vem reserverade sig mot yttrandet om vistelseförbud?", "--json"],
+    "documents": ["documents", "--json"],
+}
+
+
+@pytest.fixture(scope="module")
+def shared_dirs(tmp_path_factory) -> dict[str, Path]:
+    """Two seeds on each backend (Milvus: the data directory's own engine); not embedded,
+    so search and ask answer from BM25."""
+    paths = {}
+    for backend in ("milvus", "embedded"):
+        path = paths[backend] = tmp_path_factory.mktemp(f"shared-{backend}")
+        data = DataDir(path, backend=backend)
+        ingest_paths(data, [seed_path("000"), seed_path("002")], progress=False)
+        data.close()
+    return paths
+
+
+def _check_output(command: str, out: bytes) -> None:
+    body = json.loads(out)
+    assert body["results"] if command == "search" else body
+    if command == "ask":
+        assert not body["abstained"] and "Leena Kumpula" in body["answer"]
+
+
+def _concurrent_round(
+    args: dict[str, list[str]], env: dict[str, str]
+) -> list[tuple[str, int, bytes, bytes, float]]:
+    """CONCURRENT commands per backend started at once: (backend, return code, stdout,
+    stderr, seconds to its own exit) of each."""
+    started = time.monotonic()
+    procs = [
+        (
+            backend,
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env),
+        )
+        for _ in range(CONCURRENT)
+        for backend, command in args.items()
+    ]
+    finished: list[tuple[str, int, bytes, bytes, float]] = []
+
+    def collect(backend: str, proc: subprocess.Popen) -> None:
+        out, err = proc.communicate(timeout=900)  # a bound, not a measurement
+        finished.append((backend, proc.returncode, out, err, time.monotonic() - started))
+
+    waiters = [threading.Thread(target=collect, args=pair) for pair in procs]
+    try:
+        for waiter in waiters:
+            waiter.start()
+        for waiter in waiters:
+            waiter.join()
+    finally:
+        for _, proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert len(finished) == len(procs)
+    return finished
+
+
+@pytest.mark.parametrize("command", sorted(LOOPS))
+def test_six_concurrent_commands_for_three_rounds_never_fail_or_stall(shared_dirs, command):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = {
+        backend: [sys.executable, "-m", "api.cli", *LOOPS[command], "--data-dir", str(path)]
+        for backend, path in shared_dirs.items()
+    }
+    slowest = {"milvus": 0.0, "embedded": 0.0}
+    for _ in range(ROUNDS):
+        # Six on the Milvus data directory and, at the same time, six on the embedded one;
+        # the next round starts while this round's engine lingers or stops.
+        for backend, returncode, out, err, seconds in _concurrent_round(args, env):
+            slowest[backend] = max(slowest[backend], seconds)
+            assert returncode == 0, err.decode()
+            _check_output(command, out)
+    print(f"{command}: slowest of {CONCURRENT * ROUNDS} calls {slowest}")
+    assert slowest["milvus"] < slowest["embedded"] + CALL_LIMIT, slowest

@@ -16,13 +16,13 @@ from search.hybrid import Searcher
 
 
 @pytest.fixture(scope="module")
-def answers(embedded) -> list[tuple[object, dict]]:
-    answerer = Answerer(Searcher(embedded))
+def answers(backend_data) -> list[tuple[object, dict]]:
+    answerer = Answerer(Searcher(backend_data))
     return [(q, answerer.ask(q.question)) for q in load_questions(DATA / "eval.jsonl")]
 
 
-def test_every_quote_is_verbatim_from_its_cited_chunk(embedded, answers):
-    store = embedded.store
+def test_every_quote_is_verbatim_from_its_cited_chunk(backend_data, answers):
+    store = backend_data.store
     cited = 0
     for _, answer in answers:
         for citation in answer["citations"]:
@@ -72,14 +72,15 @@ def test_unanswerable_questions_abstain(answers):
     assert share >= 0.80
 
 
-def test_questions_about_an_uncovered_kommun_abstain_with_the_reason(embedded):
-    answer = Answerer(Searcher(embedded)).ask("Vem reserverade sig mot delårsrapporten i Västerås?")
+def test_questions_about_an_uncovered_kommun_abstain_with_the_reason(backend_data):
+    question = "Vem reserverade sig mot delårsrapporten i Västerås?"
+    answer = Answerer(Searcher(backend_data)).ask(question)
     assert answer["abstained"] and "Västerås" in answer["answer"]
 
 
-def test_cli_ask_json(embedded, capsys):
+def test_cli_ask_json(backend_data, capsys):
     code = main(["ask", "Vem reserverade sig mot yttrandet om vistelseförbud?", "--json",
-                 "--data-dir", str(embedded.path)])
+                 "--data-dir", str(backend_data.path)])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) >= {"question", "answer", "abstained", "citations"}

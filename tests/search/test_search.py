@@ -16,8 +16,8 @@ from search.hybrid import Searcher, fuse
 
 
 @pytest.fixture(scope="module")
-def searcher(embedded) -> Searcher:
-    return Searcher(embedded)
+def searcher(backend_data) -> Searcher:
+    return Searcher(backend_data)
 
 
 def test_result_objects_carry_place_text_snippet_and_score_parts(searcher):
@@ -127,9 +127,9 @@ def test_bm25_index_persists_and_updates_incrementally(ingested):
     assert bm25.all_ids() == stored
 
 
-def test_cli_search_json(embedded, capsys):
+def test_cli_search_json(backend_data, capsys):
     code = main(["search", "vem reserverade sig mot vistelseförbud", "--json", "--limit", "3",
-                 "--data-dir", str(embedded.path)])
+                 "--data-dir", str(backend_data.path)])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["total"] == 3 and out["results"][0]["kommun"] == "Eskilstuna"
