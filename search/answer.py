@@ -26,9 +26,12 @@ from ingest.patterns import find_dates
 from ingest.persons import nlp, party_mentions
 
 from .hybrid import Hit, Searcher
+from .intent import Intent, understand
 from .query import parse_query
+from .structured import Structured, StructuredAnswers
 
 NOT_FOUND = "Jag hittar inget svar på det i handlingarna."
+NEAREST = 3  # sources listed with an abstention
 CANDIDATE_CHUNKS = 10
 SHORTLIST = 16  # sentences embedded per question (their vectors are cached)
 # Calibrated on tests/data/eval.jsonl (see BENCHMARKS.md): below this the best sentence is
@@ -183,6 +186,7 @@ class Answerer:
         self.searcher = searcher
         self.data = searcher.data
         self._cache: dict[str, np.ndarray] = {}
+        self.structured = StructuredAnswers(self.data.store, self.data.analyzer, self._idf)
 
     def ask(self, question: str, filters: Filters | None = None) -> dict[str, Any]:
         question = question.strip()
@@ -202,20 +206,31 @@ class Answerer:
         if not filters.kommun and len({k for k in named if k in known}) == 1:
             filters = Filters(**{**vars(filters), "kommun": next(k for k in named if k in known)})
         query = parse_query(question)
+        intent = understand(question, self.data.analyzer)
         if query.is_lookup:
             found = self._lookup_answer(question, query, filters)
             if found is not None:
                 return found
         response = self.searcher.search(question, filters, limit=CANDIDATE_CHUNKS)
         if not response.results:
-            return self._abstain(question, None)
+            return self._abstain(question, None, intent=intent)
+        units = list(dict.fromkeys(r["paragraph_id"] for r in response.results))
+        structured = self.structured.answer(intent, units, question)
+        if structured is not None:
+            if structured.kind == "abstain":
+                return self._abstain(
+                    question, structured.lead, structured.match, response.results, intent
+                )
+            found = self._structured_answer(question, intent, structured)
+            if found is not None:
+                return found
         kind = question_type(question)
         candidates = self._score(question, kind, response.results)
         if not candidates or candidates[0].score < ABSTAIN_BELOW:
             best = candidates[0].score if candidates else 0.0
-            return self._abstain(question, None, confidence=best)
+            return self._abstain(question, None, best, response.results, intent)
         chosen = self._compose(candidates, kind)
-        return self._answer(question, kind, chosen)
+        return self._answer(question, kind, chosen, intent=intent)
 
     # --- scoring ---------------------------------------------------------------------------
 
@@ -427,7 +442,14 @@ class Answerer:
                     ]
         return items
 
-    def _answer(self, question: str, kind: str, chosen: list[Sentence]) -> dict[str, Any]:
+    def _answer(
+        self,
+        question: str,
+        kind: str,
+        chosen: list[Sentence],
+        intent: Intent | None = None,
+        structured: Structured | None = None,
+    ) -> dict[str, Any]:
         citations = []
         parts = []
         for number, sentence in enumerate(chosen, start=1):
@@ -456,9 +478,21 @@ class Answerer:
                 }
             )
             parts.append(f"{sentence.text} [{number}]")
+        if structured is not None:
+            answer_kind, status, lead = structured.kind, structured.status, structured.lead
+        else:
+            answer_kind, status, lead = "mening", *_sentence_status(chosen[0].chunk)
         return {
             "question": question,
-            "answer": " ".join(parts),
+            "answer": " ".join([lead, *parts] if lead else parts),
+            # What the answer is: read from a decision's att-satser ("beslut"), a proposal
+            # ("forslag"), positions ("stallningstaganden"), a meeting role ("roll"), a date,
+            # a dnr, a revision's recommendations or answer ("revision"), or quoted sentences
+            # ranked against the question ("mening"); status says decided or proposed.
+            "answer_kind": answer_kind,
+            "status": status,
+            "lead": lead,
+            "intent": intent.as_dict() if intent else None,
             # The same answer in pieces, so a UI need not parse the [n] markers.
             "answer_parts": [
                 {"text": sentence.text, "citation": number}
@@ -494,7 +528,11 @@ class Answerer:
                 continue
             owner = self._chunk_at(chunk["document_id"], position) or chunk
             chosen.append(Sentence(owner, 0, position, position + len(quote), quote, 1.0))
-        return self._answer(question, "lookup", chosen) if chosen else None
+        if not chosen:
+            return None
+        found = self._answer(question, "lookup", chosen)
+        found["answer_kind"] = "beslut" if len(chosen) > 1 else "mening"
+        return found
 
     def _chunk_at(self, document_id: int, offset: int) -> dict[str, Any] | None:
         rows = self.data.store.query(
@@ -507,8 +545,32 @@ class Answerer:
         return hit[0] if hit else None
 
     def _abstain(
-        self, question: str, reason: str | None, confidence: float = 0.0
+        self,
+        question: str,
+        reason: str | None,
+        confidence: float = 0.0,
+        results: list[dict[str, Any]] | None = None,
+        intent: Intent | None = None,
     ) -> dict[str, Any]:
+        nearest = []
+        for result in (results or [])[:NEAREST]:
+            nearest.append(
+                {
+                    key: result[key]
+                    for key in (
+                        "chunk_id",
+                        "document_id",
+                        "kommun",
+                        "namnd",
+                        "datum",
+                        "paragraf",
+                        "dnr",
+                        "rubrik",
+                        "dokumenttyp",
+                        "sektion",
+                    )
+                }
+            )
         return {
             "question": question,
             "answer": NOT_FOUND if not reason else f"{NOT_FOUND} {reason}",
@@ -517,7 +579,34 @@ class Answerer:
             "question_type": question_type(question),
             "confidence": round(confidence, 4),
             "citations": [],
+            "answer_kind": None,
+            "status": None,
+            "lead": None,
+            "intent": intent.as_dict() if intent else None,
+            # The nearest places the search found, for the reader to look at themselves.
+            "nearest": nearest,
         }
+
+    def _structured_answer(
+        self, question: str, intent: Intent, structured: Structured
+    ) -> dict[str, Any] | None:
+        """Quotes of a structured answer as cited sentences: each within the chunk that
+        holds its start (cut at the chunk's end when it runs over)."""
+        chosen: list[Sentence] = []
+        for quote in structured.quotes:
+            chunk = self._chunk_at(quote.document_id, quote.start)
+            if chunk is None:
+                continue
+            end = min(quote.end, chunk["end"])
+            text = chunk["text"][quote.start - chunk["start"] : end - chunk["start"]].rstrip()
+            if len(text.split()) < 1:
+                continue
+            chosen.append(
+                Sentence(chunk, 0, quote.start, quote.start + len(text), text, structured.match)
+            )
+        if not chosen:
+            return None
+        return self._answer(question, intent.kind, chosen, intent, structured)
 
     def _uncovered_organs(self, question: str) -> list[str]:
         """Nämnder the question names that no document covers or even mentions."""
@@ -534,6 +623,19 @@ class Answerer:
     def _kommuner(self) -> set[str]:
         rows = self.data.store.query("SELECT DISTINCT kommun FROM documents")
         return {r[0] for r in rows if r[0]}
+
+
+def _sentence_status(chunk: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A sentence from the förslag till beslut of a kallelse or tjänsteskrivelse proposes;
+    from the beslut of a protokoll it is decided."""
+    if chunk["sektion"] == "förslag till beslut" or (
+        chunk["sektion"] == "beslut" and chunk["dokumenttyp"] in ("kallelse", "tjänsteskrivelse")
+    ):
+        where = chunk["dokumenttyp"] or "handling"
+        return "förslag", f"Ur ett förslag till beslut ({where}), inte ett fattat beslut:"
+    if chunk["sektion"] == "beslut" and chunk["dokumenttyp"] in ("protokoll", "protokollsutdrag"):
+        return "beslutat", None
+    return None, None
 
 
 def _match(term: str, found: set[str]) -> float:
