@@ -38,6 +38,15 @@ SHORTLIST = 16  # sentences embedded per question (their vectors are cached)
 # too weak to quote.
 ABSTAIN_BELOW = 0.36
 MAX_SENTENCES = 3
+# Measured on tests/data/eval.jsonl (184 questions, see BENCHMARKS.md): the factors that
+# took unanswerable questions below ABSTAIN_BELOW without losing answerable ones.
+QUANTITY_MISSING = 0.6  # a number question's sentence without a number of what was asked
+UNKNOWN_WORD = 0.85  # per question word the documents never use (at most two)
+# With such a word, the best sentence must be this close in meaning (e5, rescaled as in
+# `_score`): paraphrases scored 0.53-0.56 on the set, unrelated sentences 0.31-0.43.
+DENSE_FLOOR = 0.5
+MEASURE_MATCH = 0.15  # the sentence names the quantity the question measures
+OTHER_PERIOD = 0.4  # the sentence or its rubrik names another period than the one asked
 # Sentence score weights: term overlap of the sentence and of its chunk, the chunk's
 # retrieval rank, and (for the shortlist) e5 similarity to the question.
 W_LEXICAL, W_CHUNK, W_PRIOR, W_DENSE = 0.4, 0.2, 0.2, 0.45
@@ -229,6 +238,10 @@ class Answerer:
         if not candidates or candidates[0].score < ABSTAIN_BELOW:
             best = candidates[0].score if candidates else 0.0
             return self._abstain(question, None, best, response.results, intent)
+        if self._unknown_words(question) and candidates[0].parts.get("dense", 0.0) < DENSE_FLOOR:
+            # A word the documents never use, and the best sentence does not mean the same
+            # either ("snöröjningen", "parkera"): the question is about something else.
+            return self._abstain(question, None, candidates[0].score, response.results, intent)
         chosen = self._compose(candidates, kind)
         return self._answer(question, kind, chosen, intent=intent)
 
@@ -249,7 +262,7 @@ class Answerer:
             terms = [t for t in terms if t not in party_words]
         weights = {t: self._idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
-        unknown = [t for t in terms if self._df(t) == 0 and len(t) >= 5 and ":" not in t]
+        unknown = self._unknown_words(question)
         temporal = {m.lower() for m in _TEMPORAL.findall(question)}
         # A kommun the corpus only mentions (not one it covers) must appear in the answer.
         covered = self._kommuner()
@@ -299,7 +312,7 @@ class Answerer:
                 if parties and any(m.party in parties for m in party_mentions(text)):
                     parts["party"] = 0.2  # "Vänsterpartiet" asked, "Name (V)" answers
                 if _contradicts(question, f"{chunk['rubrik'] or ''} {text}"):
-                    parts["temporal"] = 0.5  # "första kvartalet" does not answer "tredje"
+                    parts["temporal"] = OTHER_PERIOD  # "första kvartalet" does not answer "tredje"
                 elif temporal and any(t not in context for t in temporal):
                     parts["temporal"] = 0.7  # the question's year/month/place is not here
                 if text.count("\t") >= 2:
@@ -333,14 +346,47 @@ class Answerer:
             for sentence in sentences:
                 if sentence.parts["type"] <= 0:
                     sentence.score *= factor
+        measures = _measures(question) if kind == "number" else set()
+        if measures:
+            # "pengar saknas" asks for an underskott, not for any amount near the subject.
+            for sentence in sentences:
+                if measures & _measures(sentence.text, asked=False):
+                    sentence.parts["measure"] = MEASURE_MATCH
+                    sentence.score += MEASURE_MATCH
+        quantity = _asked_quantity(question) if kind == "number" and not lookup else None
+        if quantity is not None:
+            # "Hur många barn …" is answered by a number of barn, "hur mycket kostar …" by an
+            # amount of money: a number of something else answers another question.
+            for sentence in sentences:
+                if _states_quantity(sentence.text, quantity):
+                    sentence.parts["quantity"] = 1.0
+                else:
+                    sentence.score *= QUANTITY_MISSING
         for sentence in sentences[SHORTLIST:]:
             sentence.score *= 1 - W_DENSE
         if unknown:
             # Words the documents never use ("snöröjningen") point outside the corpus.
             for sentence in sentences:
-                sentence.score *= 0.85 ** min(len(unknown), 2)
+                sentence.score *= UNKNOWN_WORD ** min(len(unknown), 2)
         sentences.sort(key=lambda s: -s.score)
         return sentences
+
+    def _unknown_words(self, question: str) -> list[str]:
+        """Question words the documents never use, neither whole nor any compound part
+        ("snöröjningen"; not "helårsprognos", whose parts helår and prognos occur)."""
+        by_word: dict[int, list[str]] = {}
+        for token in self.data.analyzer.tokens(question):
+            by_word.setdefault(token.position, []).append(token.term)
+        return [
+            terms[0]
+            for terms in by_word.values()
+            if len(terms[0]) >= 5
+            and ":" not in terms[0]
+            and not any(c.isdigit() for c in terms[0])
+            and not all(self._df(p) for p in re.split(r"[-–]", terms[0]) if p)
+            and terms[0] not in _GENERIC
+            and not any(self._df(t) for t in terms)
+        ]
 
     def _type_bonus(self, kind: str, text: str, chunk: dict[str, Any]) -> float:
         if kind == "duration":
@@ -636,6 +682,95 @@ def _sentence_status(chunk: dict[str, Any]) -> tuple[str | None, str | None]:
     if chunk["sektion"] == "beslut" and chunk["dokumenttyp"] in ("protokoll", "protokollsutdrag"):
         return "beslutat", None
     return None, None
+
+
+_MONEY = re.compile(r"\b(?:kr|kronor|mnkr|tkr|mkr|miljon\w*|miljard\w*|kronor\w*)\b", re.I)
+_COUNT_AFTER = re.compile(r"\bhur många\s+((?:[\w-]+\s*){1,4})", re.I)
+_MONEY_ASKED = re.compile(
+    r"\bhur mycket\b|\bbelopp\w*|\bkosta(?:r|de|t)?\b|\bkostnad\w*|\bvad kostar\b", re.I
+)
+_NUMBER_TOKEN = re.compile(rf"^\(?\d[\d,.]*\)?$|^(?:{_NUMBER_WORDS}|trettio\w*|fyrtio\w*)$", re.I)
+_CLASSIFIER = {"st", "st.", "stycken", "styck", "stycke"}
+_NOT_COUNTED = {"ej", "inte", "nya", "fler", "av", "de", "olika", "andra", "totalt", "gånger"}
+
+
+# What an amount measures: the words a question asks with, the words a sentence states it
+# with (Swedish budget follow-up vocabulary, not any one kommun's).
+_MEASURES = {
+    "underskott": (
+        r"underskott\w*|saknas|fattas|negativ\w*|minus|överskrid\w*|budgetavvikelse\w*",
+        r"underskott\w*|negativ\w*|överskrid\w*|(?<![\w-])[-–]\s?\d",
+    ),
+    "överskott": (r"överskott\w*|över\b|plus|positiv\w*", r"överskott\w*|positiv\w*"),
+    "resultat": (r"resultat\w*", r"resultat\w*"),
+    "prognos": (r"prognos\w*|helår\w*", r"prognos\w*|helår\w*"),
+    "kostnad": (r"kost\w*|köp\w*|betal\w*|utgift\w*", r"kostnad\w*|kostar|köpt\w*|utgift\w*"),
+    "intäkt": (r"intäkt\w*|statsbidrag\w*|bidrag\w*", r"intäkt\w*|statsbidrag\w*|bidrag\w*"),
+    "budget": (r"budget\b|budgeten|budgetram\w*|\bram\b", r"budget\b|budgeten|budgetram\w*"),
+}
+_MEASURE_PATTERNS = {
+    name: (re.compile(rf"\b(?:{asked})", re.I), re.compile(rf"(?:\b|^)(?:{said})", re.I))
+    for name, (asked, said) in _MEASURES.items()
+}
+
+
+def _measures(text: str, asked: bool = True) -> set[str]:
+    """The measures a question asks about (or a sentence states)."""
+    return {
+        name
+        for name, patterns in _MEASURE_PATTERNS.items()
+        if patterns[0 if asked else 1].search(text)
+    }
+
+
+def _asked_quantity(question: str) -> tuple[str, list[str]] | None:
+    """What a number question counts: ("count", noun stems) for "hur många vakanser och
+    inhyrda konsulter …", ("money", []) for "hur mycket kostar …"; None when it cannot
+    tell (a verb right after "hur många": "hur många svarade …")."""
+    match = _COUNT_AFTER.search(question)
+    if match:
+        nouns = []
+        for word in re.findall(r"[\w-]+", match[1].lower()):
+            if word in _NOT_COUNTED or word in ("och", "eller"):
+                continue
+            if word.endswith(("de", "te", "des", "tes", "ade", "as")) and not nouns:
+                return None  # "hur många svarade": what is counted is not named
+            if word in ("har", "hade", "är", "var", "blev", "finns", "fanns", "kom", "fick"):
+                break
+            nouns.append(stem(word))
+        return ("count", nouns) if nouns else None
+    if _MONEY_ASKED.search(question):
+        return ("money", [])
+    return None
+
+
+def _states_quantity(text: str, quantity: tuple[str, list[str]]) -> bool:
+    """The sentence gives a number of what is counted (the noun, or a form sharing its end:
+    "8 900 anmälningar" for "orosanmälningar"; "12 stycken" after the noun), or an amount
+    of money."""
+    kind, nouns = quantity
+    if kind == "money":
+        return bool(_MONEY.search(text)) and bool(re.search(r"\d", text))
+    words = re.findall(r"\(?[\w-]+[\w)]*", text.lower())
+    stems = [stem(w.strip("()")) for w in words]
+
+    def related(word: str) -> bool:
+        return len(word) >= 4 and any(
+            len(n) >= 4
+            and (word.startswith(n) or n.startswith(word) or n.endswith(word) or word.endswith(n))
+            for n in nouns
+        )
+
+    for index, word in enumerate(words):
+        if not _NUMBER_TOKEN.match(word):
+            continue
+        window = stems[max(0, index - 3) : index] + stems[index + 1 : index + 4]
+        if any(related(w) for w in window):
+            return True
+        classifier = index + 1 < len(words) and words[index + 1] in _CLASSIFIER
+        if classifier and any(related(w) for w in stems[:index]):
+            return True
+    return False
 
 
 def _match(term: str, found: set[str]) -> float:

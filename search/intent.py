@@ -49,6 +49,7 @@ _ROLES = [
     ("justerare", re.compile(r"\bjusterare\b|\bjusterade\b|\bjustera\b", re.I)),
     ("sekreterare", re.compile(r"\b(?:nämnd|protokolls)?sekreterare\b", re.I)),
 ]
+_JUSTERING = re.compile(r"\bjusterades\b|\bjusterade?s?\b|\bjustering\w*", re.I)
 _DNR = re.compile(r"\bdiarienummer\w*|\bdnr\b|\bärendenummer\w*", re.I)
 # The nämnd acting on a matter: the verb a date or decision question is about.
 _DECIDE = re.compile(
@@ -92,6 +93,11 @@ _INTENT_PREFIXES = (
     "rekommend",
     "diarienum",
     "ärendenum",
+    "avslag",
+    "bifall",
+    "tilläggsyrk",
+    "ändringsyrk",
+    "återremiss",
 )
 # ... and these are dropped as whole words (as prefixes they would take "område", "motion").
 _GENERIC = {
@@ -170,7 +176,8 @@ def understand(question: str, analyzer: Analyzer) -> Intent:
     "yrkande" (yrkanden, votes, what a party wanted), "roll" (ordförande, justerare,
     sekreterare of the meeting), "dnr", "datum_beslut" (when the nämnd decided),
     "rekommendation" (what the revision recommended), "svar" (what the nämnd answered the
-    revision), "forslag" (what the förvaltning proposed), "beslut", "antal", "skal", "allman".
+    revision), "forslag" (what the förvaltning proposed), "beslut", "datum_justering" (when the
+    protokoll was justerat), "antal", "skal", "allman".
     """
     parties = named_parties(question)
     role = next((name for name, pattern in _ROLES if pattern.search(question)), None)
@@ -191,6 +198,8 @@ def understand(question: str, analyzer: Analyzer) -> Intent:
         kind = "dnr"
     elif wants_date and _DECIDE.search(question):
         kind = "datum_beslut"
+    elif wants_date and _JUSTERING.search(question):
+        kind = "datum_justering"
     elif _DECIDE.search(question) and not wants_date:
         kind = "beslut"
     elif _RECOMMEND.search(question) and _AUDIT.search(question) and not _ANSWERED.search(question):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ from .intent import Intent
 # (structured answers at these values: no unanswerable question answered from structure).
 HEAD_MATCH = 0.6
 BODY_MATCH = 0.75
+HEAD_FLOOR = 0.3  # a unit named by its text alone must still share some of its rubrik
 # A decision answer quotes the att-satser only when they and the rubrik hold this share of the
 # subject: a question about a detail beyond them ("who pays") is left to sentence ranking.
 DECISION_MATCH = 0.75
@@ -42,9 +44,15 @@ DECISION_MATCH = 0.75
 # half of the subject.
 REVISION_MATCH = 0.5
 MAX_QUOTES = 5
+TEXT_CACHE = 32  # documents
+UNIT_CACHE = 4096  # units' term sets
 SVAR_SENTENCES = 3  # sentences quoted from the nämnd's answer to one recommendation
 MAX_QUOTE_CHARS = 600
-DECIDED_TYPES = ("beslut",)  # arende_units.typ of a § in a protokoll or protokollsutdrag
+DECIDED_TYPES = ("beslut",)
+REVISION_TYPES = (
+    "revisionsrapport",
+    "missiv",
+)  # arende_units.typ of a § in a protokoll or protokollsutdrag
 POSITION_ROLES = {
     "reservation": ("reservation",),
     "uttalande": ("särskilt uttalande", "protokollsanteckning"),
@@ -161,7 +169,10 @@ class StructuredAnswers:
         self.store = store
         self.analyzer = analyzer
         self.idf = idf
-        self._texts: dict[int, str] = {}
+        # Bounded caches: document texts and the terms of a unit's head and body (the
+        # analyzer over a long rapport part costs more than the rest of an answer).
+        self._texts: OrderedDict[int, str] = OrderedDict()
+        self._unit_terms: OrderedDict[int, tuple[set[str], set[str]]] = OrderedDict()
 
     # --- units and subject -------------------------------------------------------------------
 
@@ -170,6 +181,9 @@ class StructuredAnswers:
             self._texts[document_id] = self.store.scalar(
                 "SELECT text FROM documents WHERE id = ?", [document_id]
             )
+            while len(self._texts) > TEXT_CACHE:
+                self._texts.popitem(last=False)
+        self._texts.move_to_end(document_id)
         return self._texts[document_id]
 
     def units(self, paragraph_ids: list[int]) -> list[Unit]:
@@ -210,12 +224,27 @@ class StructuredAnswers:
     def _terms(self, text: str) -> set[str]:
         return {t.term for t in self.analyzer.tokens(text)}
 
-    def coverage(self, subject: list[str], text: str) -> float:
-        """Idf-weighted share of the subject terms found in `text` (a term also counts when
-        a found term starts with it or it with a found term of 5+ letters: compounds)."""
+    def terms_of(self, unit: Unit) -> tuple[set[str], set[str]]:
+        """The analyzer terms of a unit's head (rubrik, att-satser, datum, kommun) and of
+        its head and whole text."""
+        cached = self._unit_terms.get(unit.paragraph_id)
+        if cached is None:
+            head = " ".join(
+                [unit.rubrik or "", *unit.att_satser, unit.datum or "", unit.kommun or ""]
+            )
+            head_terms = self._terms(head)
+            body = self._terms(self.text(unit.document_id)[unit.start : unit.end])
+            cached = (head_terms, head_terms | body)
+            self._unit_terms[unit.paragraph_id] = cached
+            while len(self._unit_terms) > UNIT_CACHE:
+                self._unit_terms.popitem(last=False)
+        return cached
+
+    def coverage(self, subject: list[str], found: set[str]) -> float:
+        """Idf-weighted share of the subject terms among `found` (a term also counts when a
+        related form is there: see `_related`)."""
         if not subject:
             return 0.0
-        found = self._terms(text)
         total = got = 0.0
         for term in subject:
             weight = self.idf(term)
@@ -227,18 +256,19 @@ class StructuredAnswers:
     def score_units(self, intent: Intent, units: list[Unit]) -> list[Unit]:
         """Units by how well they are what the question's subject names (best first)."""
         for unit in units:
-            head = " ".join(
-                [unit.rubrik or "", *unit.att_satser, unit.datum or "", unit.kommun or ""]
-            )
-            body = self.text(unit.document_id)[unit.start : unit.end]
+            head, body = self.terms_of(unit)
             unit.head = self.coverage(intent.subject, head)
-            unit.body = self.coverage(intent.subject, f"{head}\n{body}")
+            unit.body = self.coverage(intent.subject, body)
         return sorted(units, key=lambda u: (-(u.match + 0.02 / (1 + u.rank)), u.rank))
 
     def matching(self, units: list[Unit], body: float = BODY_MATCH) -> list[Unit]:
         """The units the subject names: a § or part of an ärende (not a protokoll header,
         whose table of contents names every subject)."""
-        return [u for u in units if u.typ and (u.head >= HEAD_MATCH or u.body >= body)]
+        return [
+            u
+            for u in units
+            if u.typ and (u.head >= HEAD_MATCH or (u.body >= body and u.head >= HEAD_FLOOR))
+        ]
 
     # --- entry point ---------------------------------------------------------------------------
 
@@ -251,6 +281,7 @@ class StructuredAnswers:
             "roll": self._role,
             "dnr": self._dnr,
             "datum_beslut": self._date,
+            "datum_justering": self._justering,
             "beslut": self._decision,
             "forslag": self._proposal,
             "rekommendation": self._recommendations,
@@ -262,7 +293,40 @@ class StructuredAnswers:
         conflict = self._period_conflict(intent, units, question)
         if conflict is not None:
             return conflict
-        return handler(intent, units, question)
+        found = handler(intent, units, question)
+        if found is None and intent.kind == "roll":
+            # Meeting roles are stated by protokoll; none retrieved states this one.
+            return self._nothing(units, f"Inget protokoll i handlingarna anger {intent.role}.")
+        if found is None and intent.kind in ("rekommendation", "svar"):
+            revision = [
+                u
+                for u in units
+                if u.typ in REVISION_TYPES or u.arende_id in self._revision_arenden(units)
+            ]
+            if not revision:
+                return self._nothing(units, "Ingen revisionsgranskning i handlingarna gäller det.")
+        return found
+
+    def _nothing(self, units: list[Unit], reason: str) -> Structured:
+        return Structured(
+            kind="abstain",
+            lead=reason,
+            quotes=[],
+            paragraph_id=units[0].paragraph_id if units else 0,
+        )
+
+    def _revision_arenden(self, units: list[Unit]) -> set[int]:
+        """The ärenden among `units` that hold a revision's report or missiv."""
+        ids = sorted({u.arende_id for u in units if u.arende_id is not None})
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = self.store.query(
+            f"""SELECT DISTINCT arende_id FROM arende_units WHERE arende_id IN ({marks})
+                AND typ IN ({",".join("?" * len(REVISION_TYPES))})""",
+            [*ids, *REVISION_TYPES],
+        )
+        return {r["arende_id"] for r in rows}
 
     def _period_conflict(
         self, intent: Intent, units: list[Unit], question: str
@@ -490,6 +554,32 @@ class StructuredAnswers:
             )
         return None
 
+    def _justering(self, intent: Intent, units: list[Unit], question: str) -> Structured | None:
+        """When a protokoll was justerat: its date where the parser read it as the
+        justering date, for the protokoll of the period the question names."""
+        ordered = self.matching(units) + [u for u in units if u not in self.matching(units)]
+        for unit in ordered:
+            if (
+                unit.dokumenttyp not in ("protokoll", "protokollsutdrag")
+                or unit.datum_typ != "justering"
+                or not unit.datum
+                or not _same_period(question, unit.datum)
+            ):
+                continue
+            quote = self._date_evidence(unit)
+            if quote is None:
+                continue
+            return Structured(
+                kind="datum",
+                lead=f"Protokollet ({', '.join(x for x in (unit.namnd, unit.kommun) if x)}) "
+                f"justerades {unit.datum}:",
+                quotes=[quote],
+                paragraph_id=unit.paragraph_id,
+                match=unit.match,
+                extra={"datum": unit.datum, "datum_typ": unit.datum_typ},
+            )
+        return None
+
     def _date_evidence(self, unit: Unit) -> Quote | None:
         """The line of the protokoll (its header first) that states the unit's date."""
         text = self.text(unit.document_id)
@@ -637,7 +727,7 @@ class StructuredAnswers:
             for recommendation in arende["revision"]:
                 if not recommendation["svar"]:
                     continue
-                score = self.coverage(intent.subject, recommendation["text"])
+                score = self.coverage(intent.subject, self._terms(recommendation["text"]))
                 if score > best_score:
                     best, best_score = recommendation, score
             if best is None or best_score < 0.34:
@@ -703,6 +793,37 @@ class StructuredAnswers:
                 if b > a and b - a <= MAX_QUOTE_CHARS:
                     out.append((a, b, text[a:b]))
         return out
+
+
+_MONTHS = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def _same_period(question: str, datum: str) -> bool:
+    """The years and months a question names (also inside a word: "septembersammanträdet")
+    agree with an ISO date."""
+    lowered = question.lower()
+    years = set(_YEAR.findall(question))
+    months = {
+        i + 1
+        for i, name in enumerate(_MONTHS)
+        if re.search(rf"\b{name}(?:\b|s?(?:sammanträde|möte|protokoll)\w*)", lowered)
+    }
+    if years and datum[:4] not in years:
+        return False
+    return not months or int(datum[5:7]) in months
 
 
 def _related(a: str, b: str) -> bool:
