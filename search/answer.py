@@ -195,9 +195,11 @@ class Answerer:
         self.searcher = searcher
         self.data = searcher.data
         self._cache: dict[str, np.ndarray] = {}
+        self._stats: dict[str, int] = {}  # document frequencies ("": the count) of a question
         self.structured = StructuredAnswers(self.data.store, self.data.analyzer, self._idf)
 
     def ask(self, question: str, filters: Filters | None = None) -> dict[str, Any]:
+        self._stats = {}
         question = question.strip()
         filters = filters or Filters()
         known = self._kommuner()
@@ -313,8 +315,10 @@ class Answerer:
                     parts["party"] = 0.2  # "Vänsterpartiet" asked, "Name (V)" answers
                 if _contradicts(question, f"{chunk['rubrik'] or ''} {text}"):
                     parts["temporal"] = OTHER_PERIOD  # "första kvartalet" does not answer "tredje"
-                elif temporal and any(t not in context for t in temporal):
-                    parts["temporal"] = 0.7  # the question's year/month/place is not here
+                elif temporal and any(not _said(t, context) for t in temporal):
+                    # The question's year/month/place is not here (each one missing counts).
+                    missing = sum(not _said(t, context) for t in temporal)
+                    parts["temporal"] = 0.7 ** min(missing, 2)
                 if text.count("\t") >= 2:
                     parts["table"] = -0.1
                 if kind == "list" and parts["type"] == 0 and _introduces_list(sentence):
@@ -412,10 +416,15 @@ class Answerer:
         return 0.0
 
     def _df(self, term: str) -> int:
-        return self.data.bm25.doc_freq(term)
+        # Term statistics are read once per question: on the milvus backend each is a query.
+        if term not in self._stats:
+            self._stats[term] = self.data.bm25.doc_freq(term)
+        return self._stats[term]
 
     def _idf(self, term: str) -> float:
-        n = max(self.data.bm25.num_docs(), 1)
+        if "" not in self._stats:
+            self._stats[""] = max(self.data.bm25.num_docs(), 1)
+        n = self._stats[""]
         df = self._df(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -701,15 +710,22 @@ _MEASURES = {
         r"underskott\w*|saknas|fattas|negativ\w*|minus|överskrid\w*|budgetavvikelse\w*",
         r"underskott\w*|negativ\w*|överskrid\w*|(?<![\w-])[-–]\s?\d",
     ),
-    "överskott": (r"överskott\w*|över\b|plus|positiv\w*", r"överskott\w*|positiv\w*"),
-    "resultat": (r"resultat\w*", r"resultat\w*"),
-    "prognos": (r"prognos\w*|helår\w*", r"prognos\w*|helår\w*"),
-    "kostnad": (r"kost\w*|köp\w*|betal\w*|utgift\w*", r"kostnad\w*|kostar|köpt\w*|utgift\w*"),
-    "intäkt": (r"intäkt\w*|statsbidrag\w*|bidrag\w*", r"intäkt\w*|statsbidrag\w*|bidrag\w*"),
-    "budget": (r"budget\b|budgeten|budgetram\w*|\bram\b", r"budget\b|budgeten|budgetram\w*"),
+    "överskott": (r"överskott\w*|över|plus|positiv\w*", r"överskott\w*|positiv\w*"),
+    "resultat": (r"resultat(?:et|en)?", r"resultat\w*"),
+    "prognos": (r"prognos\w*|helårsprognos\w*", r"prognos\w*|helår\w*"),
+    "kostnad": (
+        r"kostnad(?:en|er|erna)?|kostar|kostade|köpte|köper|betala\w*|utgift\w*",
+        r"kostnad\w*|kostar|kostade|köpt\w*|utgift\w*",
+    ),
+    "effektivisering": (
+        r"effektivisera\w*|effektivisering\w*|spara|sparas|besparing\w*",
+        r"effektivisering\w*|besparing\w*",
+    ),
+    "intäkt": (r"intäkt\w*|statsbidrag\w*|bidrag(?:et|en)?", r"intäkt\w*|statsbidrag\w*|bidrag\w*"),
+    "budget": (r"budget(?:en)?|budgetram\w*", r"budget(?:en)?\b|budgetram\w*"),
 }
 _MEASURE_PATTERNS = {
-    name: (re.compile(rf"\b(?:{asked})", re.I), re.compile(rf"(?:\b|^)(?:{said})", re.I))
+    name: (re.compile(rf"\b(?:{asked})\b", re.I), re.compile(rf"(?<!\w)(?:{said})", re.I))
     for name, (asked, said) in _MEASURES.items()
 }
 
@@ -790,6 +806,30 @@ _PERIODS = [
     re.compile(r"\b(?:första|andra|tredje|fjärde) kvartalet\b|\bkvartal [1-4]\b", re.I),
     re.compile(r"\bdelår(?:srapport)? [1-3]\b", re.I),
 ]
+
+
+_MONTH_NAMES = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def _said(word: str, context: str) -> bool:
+    """A year, month or place of the question in lowered `context`; a month also when
+    abbreviated ("jan-mars", "sept.")."""
+    if word in context:
+        return True
+    return word in _MONTH_NAMES and bool(re.search(rf"\b{word[:3]}\b", context))
 
 
 def _contradicts(question: str, text: str) -> bool:

@@ -467,3 +467,27 @@ def test_another_process_attaches_to_the_server_and_takes_over_when_its_owner_ex
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+def test_answers_on_milvus_are_those_of_the_embedded_backend(milvus_data, embedded):
+    """The answerer reads term statistics and vectors through the backend: structured and
+    sentence answers come out alike, quoted verbatim."""
+    from search.answer import Answerer
+
+    ours, theirs = Answerer(Searcher(milvus_data)), Answerer(Searcher(embedded))
+    for question in (
+        "Vem reserverade sig mot socialnämndens yttrande om vistelseförbud i Eskilstuna?",
+        "Vad beslutade socialnämnden i Eskilstuna om delårsrapport 2 år 2023?",
+        "Hur många ansökningar om vräkning fick Kronofogden in i Katrineholm under 2022?",
+    ):
+        answer, expected = ours.ask(question), theirs.ask(question)
+        assert not answer["abstained"], question
+        assert answer["answer_kind"] == expected["answer_kind"]
+        assert [c["quote"] for c in answer["citations"]] == [
+            c["quote"] for c in expected["citations"]
+        ]
+        for citation in answer["citations"]:
+            text = milvus_data.store.scalar(
+                "SELECT text FROM documents WHERE id = ?", [citation["document_id"]]
+            )
+            assert text[citation["start"] : citation["end"]] == citation["quote"]
