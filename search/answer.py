@@ -265,7 +265,7 @@ class Answerer:
         weights = {t: self._idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         unknown = self._unknown_words(question)
-        temporal = {m.lower() for m in _TEMPORAL.findall(question)}
+        temporal = {m.lower() for m in _TEMPORAL.findall(periods(question))}
         # A kommun the corpus only mentions (not one it covers) must appear in the answer.
         covered = self._kommuner()
         temporal |= {
@@ -282,8 +282,8 @@ class Answerer:
         ]
         sentences: list[Sentence] = []
         for rank, chunk in enumerate(chunks):
-            context = " ".join(
-                x for x in (chunk["rubrik"], chunk["datum"], chunk["text"]) if x
+            context = periods(
+                " ".join(x for x in (chunk["rubrik"], chunk["datum"], chunk["text"]) if x)
             ).lower()
             chunk_terms = {
                 t.term for t in analyzer.tokens(f"{chunk['rubrik'] or ''}\n{chunk['text']}")
@@ -801,10 +801,36 @@ def _match(term: str, found: set[str]) -> float:
     return 0.0
 
 
+_ORDINALS = {"första": 1, "andra": 2, "tredje": 3, "fjärde": 4}
+_CARDINALS = {"ett": 1, "två": 2, "tre": 3, "fyra": 4}
+_QUARTER = re.compile(
+    r"\b(första|andra|tredje|fjärde)\s+(kvartalet|delåret|tertialet)\b|"
+    r"\b(kvartal|delår|tertial)\s+(ett|två|tre|fyra)\b|\bQ([1-4])\b",
+    re.I,
+)
+
+
+def periods(text: str) -> str:
+    """Quarters and delår written one way: "andra kvartalet", "kvartal två" and "Q2" all
+    become "kvartal 2", so a question and a text naming the same period agree."""
+
+    def canonical(match: re.Match[str]) -> str:
+        if match[1]:
+            unit = {"kvartalet": "kvartal", "delåret": "delår", "tertialet": "tertial"}
+            return f"{unit[match[2].lower()]} {_ORDINALS[match[1].lower()]}"
+        if match[3]:
+            return f"{match[3].lower()} {_CARDINALS[match[4].lower()]}"
+        return f"kvartal {match[5]}"
+
+    return _QUARTER.sub(canonical, text)
+
+
 _PERIODS = [
     re.compile(r"\b(?:19|20)\d{2}\b"),
     re.compile(r"\b(?:första|andra|tredje|fjärde) kvartalet\b|\bkvartal [1-4]\b", re.I),
     re.compile(r"\bdelår(?:srapport)? [1-3]\b", re.I),
+    # The social welfare laws: a count "enligt SoL" is not one "enligt LSS".
+    re.compile(r"\b(?:SoL|LSS|LVU|LVM|HSL)\b"),
 ]
 
 
@@ -833,8 +859,10 @@ def _said(word: str, context: str) -> bool:
 
 
 def _contradicts(question: str, text: str) -> bool:
-    """The text names another period of the kind the question asks about, and not the one
-    asked: "första kvartalet 2024" against "tredje kvartalet 2024", "maj 2022" against 2023."""
+    """The text names another period (or law) of the kind the question asks about, and not
+    the one asked: "första kvartalet 2024" against "tredje kvartalet 2024", "maj 2022"
+    against 2023, "enligt LSS" against "enligt SoL"."""
+    question, text = periods(question), periods(text)
     for pattern in _PERIODS:
         asked = {m.lower() for m in pattern.findall(question)}
         said = {m.lower() for m in pattern.findall(text)}

@@ -65,6 +65,8 @@ _ADMINISTRATION = re.compile(
 )
 _RECOMMEND = re.compile(r"\brekommend\w*", re.I)
 _AUDIT = re.compile(r"\brevision\w*|\brevisor\w*|\bgransk\w*", re.I)
+# "Vilka åtgärder tar nämnden …": the nämnd's measures, as its answer to a revision states them.
+_MEASURES = re.compile(r"\båtgärd\w*\b.*\bnämnd\w*|\bnämnd\w*\b.*\båtgärd\w*", re.I)
 _ANSWERED = re.compile(r"\bsvar(?:ade|ar|et|a)?\b|\bbemöt\w*|\båtgärd\w*", re.I)
 _NUMBER = re.compile(
     r"\bhur (?:många|mycket|stor|stort|stora|hög|högt|höga|låg|lågt)\b|\bantal\w*|\bbelopp\w*|"
@@ -95,6 +97,7 @@ _INTENT_PREFIXES = (
     "ärendenum",
     "avslag",
     "bifall",
+    "åtgärd",
     "tilläggsyrk",
     "ändringsyrk",
     "återremiss",
@@ -155,6 +158,7 @@ class Intent:
     wants_number: bool = False
     wants_date: bool = False
     asks_who: bool = False  # "vem/vilka …": a party named is context, not a filter
+    names_audit: bool = False  # the question names the revision or a granskning
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -204,7 +208,7 @@ def understand(question: str, analyzer: Analyzer) -> Intent:
         kind = "beslut"
     elif _RECOMMEND.search(question) and _AUDIT.search(question) and not _ANSWERED.search(question):
         kind = "rekommendation"
-    elif _AUDIT.search(question) and _ANSWERED.search(question):
+    elif _ANSWERED.search(question) and (_AUDIT.search(question) or _MEASURES.search(question)):
         kind = "svar"
     elif _PROPOSE.search(question) and _ADMINISTRATION.search(question):
         kind = "forslag"
@@ -218,6 +222,7 @@ def understand(question: str, analyzer: Analyzer) -> Intent:
         wants_number=wants_number,
         wants_date=wants_date,
         asks_who=bool(_WHO.search(question)),
+        names_audit=bool(_AUDIT.search(question)),
     )
 
 

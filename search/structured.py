@@ -261,13 +261,15 @@ class StructuredAnswers:
             unit.body = self.coverage(intent.subject, body)
         return sorted(units, key=lambda u: (-(u.match + 0.02 / (1 + u.rank)), u.rank))
 
-    def matching(self, units: list[Unit], body: float = BODY_MATCH) -> list[Unit]:
+    def matching(
+        self, units: list[Unit], body: float = BODY_MATCH, head_floor: float = HEAD_FLOOR
+    ) -> list[Unit]:
         """The units the subject names: a § or part of an ärende (not a protokoll header,
         whose table of contents names every subject)."""
         return [
             u
             for u in units
-            if u.typ and (u.head >= HEAD_MATCH or (u.body >= body and u.head >= HEAD_FLOOR))
+            if u.typ and (u.head >= HEAD_MATCH or (u.body >= body and u.head >= head_floor))
         ]
 
     # --- entry point ---------------------------------------------------------------------------
@@ -297,7 +299,7 @@ class StructuredAnswers:
         if found is None and intent.kind == "roll":
             # Meeting roles are stated by protokoll; none retrieved states this one.
             return self._nothing(units, f"Inget protokoll i handlingarna anger {intent.role}.")
-        if found is None and intent.kind in ("rekommendation", "svar"):
+        if found is None and intent.kind in ("rekommendation", "svar") and intent.names_audit:
             revision = [
                 u
                 for u in units
@@ -676,7 +678,7 @@ class StructuredAnswers:
     def _recommendations(
         self, intent: Intent, units: list[Unit], question: str
     ) -> Structured | None:
-        for unit in self.matching(units, REVISION_MATCH):
+        for unit in self.matching(units, REVISION_MATCH, 0.0):
             ids = [unit.paragraph_id]
             if unit.arende_id is not None:
                 ids += [
@@ -717,7 +719,7 @@ class StructuredAnswers:
     def _revision_answer(
         self, intent: Intent, units: list[Unit], question: str
     ) -> Structured | None:
-        for unit in self.matching(units, REVISION_MATCH):
+        for unit in self.matching(units, REVISION_MATCH, 0.0):
             if unit.arende_id is None:
                 continue
             arende = get_arende(self.store, unit.arende_id)
