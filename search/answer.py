@@ -26,7 +26,7 @@ from ingest.patterns import find_dates
 from ingest.persons import nlp, party_mentions
 
 from .hybrid import Hit, Searcher
-from .intent import Intent, understand
+from .intent import YEAR, Intent, understand
 from .query import parse_query
 from .structured import Structured, StructuredAnswers
 
@@ -117,7 +117,7 @@ _QUESTION_TYPES = [
 ]
 # Words that place a question in time; an answer should share one of them.
 _TEMPORAL = re.compile(
-    r"\b(?:19|20)\d{2}\b|\b(?:januari|februari|mars|april|maj|juni|juli|augusti|september|"
+    rf"{YEAR}|\b(?:januari|februari|mars|april|maj|juni|juli|augusti|september|"
     r"oktober|november|december)\b|\b(?:första|andra|tredje|fjärde) kvartalet\b|"
     r"\bkvartal \d\b|\bdelår(?:srapport)? \d\b",
     re.IGNORECASE,
@@ -313,7 +313,9 @@ class Answerer:
                     parts["negation"] = 0.1
                 if parties and any(m.party in parties for m in party_mentions(text)):
                     parts["party"] = 0.2  # "Vänsterpartiet" asked, "Name (V)" answers
-                if _contradicts(question, f"{chunk['rubrik'] or ''} {text}"):
+                if _contradicts(question, f"{chunk['rubrik'] or ''} {text}") or _other_law(
+                    question, text
+                ):
                     parts["temporal"] = OTHER_PERIOD  # "första kvartalet" does not answer "tredje"
                 elif temporal and any(not _said(t, context) for t in temporal):
                     # The question's year/month/place is not here (each one missing counts).
@@ -826,12 +828,17 @@ def periods(text: str) -> str:
 
 
 _PERIODS = [
-    re.compile(r"\b(?:19|20)\d{2}\b"),
+    re.compile(YEAR),
     re.compile(r"\b(?:första|andra|tredje|fjärde) kvartalet\b|\bkvartal [1-4]\b", re.I),
     re.compile(r"\bdelår(?:srapport)? [1-3]\b", re.I),
-    # The social welfare laws: a count "enligt SoL" is not one "enligt LSS".
-    re.compile(r"\b(?:SoL|LSS|LVU|LVM|HSL)\b"),
+    # The follow-up reports: a delårsrapport's figure is not a månadsrapport's.
+    re.compile(
+        r"\b(?:delårsrapport|månadsrapport|årsredovisning|årsbokslut|verksamhetsberättelse)", re.I
+    ),
 ]
+# The social welfare laws: a count "enligt SoL" is not one "enligt LSS" (judged on the
+# sentence alone: a rubrik often names several).
+_LAWS = re.compile(r"\b(?:SoL|LSS|LVU|LVM|HSL)\b")
 
 
 _MONTH_NAMES = (
@@ -859,9 +866,9 @@ def _said(word: str, context: str) -> bool:
 
 
 def _contradicts(question: str, text: str) -> bool:
-    """The text names another period (or law) of the kind the question asks about, and not
-    the one asked: "första kvartalet 2024" against "tredje kvartalet 2024", "maj 2022"
-    against 2023, "enligt LSS" against "enligt SoL"."""
+    """The text names another period (or report) of the kind the question asks about, and
+    not the one asked: "första kvartalet 2024" against "tredje kvartalet 2024", "maj 2022"
+    against 2023, a månadsrapport against a delårsrapport."""
     question, text = periods(question), periods(text)
     for pattern in _PERIODS:
         asked = {m.lower() for m in pattern.findall(question)}
@@ -869,6 +876,12 @@ def _contradicts(question: str, text: str) -> bool:
         if asked and said and not asked & said:
             return True
     return False
+
+
+def _other_law(question: str, sentence: str) -> bool:
+    asked = set(_LAWS.findall(question))
+    said = set(_LAWS.findall(sentence))
+    return bool(asked and said and not asked & said)
 
 
 def _about_organ(question: str, kommuner: list[str]) -> bool:

@@ -34,6 +34,8 @@ PARTIES = {
 }
 _PARTY_TAG = re.compile(r"\((S|M|SD|C|V|KD|L|MP|F!)\)|\b(SD|KD|MP)\b")
 
+# A year, not the year part of an SFS number, a remiss or a dnr ("1993:387", "SOCN/2023:82").
+YEAR = r"(?<![/:\d-])\b(?:19|20)\d{2}\b(?![:/]\d)"
 _WORD = re.compile(r"[\w:/.-]*\w", re.UNICODE)
 _WHO = re.compile(r"\b(?:vem|vilka|vilken|vilket parti|vems)\b", re.I)
 _WHEN = re.compile(r"^\s*(?:när|vilket datum|vilken dag|vilket år|vilken månad)\b", re.I)

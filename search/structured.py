@@ -29,7 +29,7 @@ from ingest.patterns import find_dates
 from ingest.persons import nlp
 
 from .arenden import get_arende
-from .intent import Intent
+from .intent import YEAR, Intent
 
 # Share of the subject's idf weight a unit must hold to be the one a question names:
 # rubrik and att-satser ("head"), or the unit's whole text. Measured on tests/data/eval.jsonl
@@ -74,7 +74,7 @@ _NAME = re.compile(r"[A-ZÅÄÖÉ][\w'’-]+(?:\s+[A-ZÅÄÖÉ][\w'’-]+){1,3}(
 _VOTE_RESULT = re.compile(
     r"\b(?:finner|fann) att\b|\bomröstning\w*\b.*\b(?:röster|röstade)\b|\bröster mot\b", re.I
 )
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_YEAR = re.compile(YEAR)
 _ADMIN_PROPOSAL = re.compile(
     r"\b(?:\w*förvaltning\w*|förvaltningschef\w*)\s+(?:föreslår|föreslog)\b|"
     r"\bförvaltningens förslag till beslut är\b|\bföreslås (?:nämnden|socialnämnden)\b",

@@ -198,4 +198,3 @@ def _timed(fn, timers: dict[str, float], key: str):
             timers[key] += time.perf_counter() - started
 
     return wrapper
-

@@ -71,9 +71,7 @@ def targets_section(results: dict[str, Any], opts) -> str:
                 ["Q&A: unanswerable questions abstain ≥ 90 %", f"{share:.1%}", met(share >= 0.9)]
             )
         share = answer["abstained_when_answerable"]
-        rows.append(
-            ["Q&A: answerable questions abstain ≤ 3 %", f"{share:.1%}", met(share <= 0.03)]
-        )
+        rows.append(["Q&A: answerable questions abstain ≤ 3 %", f"{share:.1%}", met(share <= 0.03)])
         p95 = answer["latency"]["p95"]
         rows.append(["Q&A: answer p95 < 1 s", f"{p95:.0f} ms", met(p95 < 1000)])
     ingest = results.get("seed_ingest")
