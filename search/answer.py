@@ -22,7 +22,7 @@ from index.bm25 import Filters
 from index.embed import text_hash
 from ingest.metadata import KOMMUN_CANONICAL, KOMMUN_MENTION
 from ingest.paragraphs import section_label
-from ingest.patterns import find_dates
+from ingest.patterns import find_dates, find_references
 from ingest.persons import nlp, party_mentions
 
 from .hybrid import Hit, Searcher
@@ -313,8 +313,11 @@ class Answerer:
                     parts["negation"] = 0.1
                 if parties and any(m.party in parties for m in party_mentions(text)):
                     parts["party"] = 0.2  # "Vänsterpartiet" asked, "Name (V)" answers
-                if _contradicts(question, f"{chunk['rubrik'] or ''} {text}") or _other_law(
-                    question, text
+                if (
+                    _contradicts(question, text)
+                    or _contradicts(question, f"{chunk['rubrik'] or ''} {text}")
+                    or _other_law(question, text)
+                    or _other_reference(question, f"{chunk['rubrik'] or ''} {text}")
                 ):
                     parts["temporal"] = OTHER_PERIOD  # "första kvartalet" does not answer "tredje"
                 elif temporal and any(not _said(t, context) for t in temporal):
@@ -876,6 +879,14 @@ def _contradicts(question: str, text: str) -> bool:
         if asked and said and not asked & said:
             return True
     return False
+
+
+def _other_reference(question: str, text: str) -> bool:
+    """The question names a remiss or law reference ("SOU 2020:47") and the text names
+    others, not that one: it is about another remiss."""
+    asked = {r for _, _, r in find_references(question)}
+    said = {r for _, _, r in find_references(text)}
+    return bool(asked and said and not asked & said)
 
 
 def _other_law(question: str, sentence: str) -> bool:

@@ -52,6 +52,7 @@ _ROLES = [
     ("sekreterare", re.compile(r"\b(?:nämnd|protokolls)?sekreterare\b", re.I)),
 ]
 _JUSTERING = re.compile(r"\bjusterades\b|\bjusterade?s?\b|\bjustering\w*", re.I)
+_SIGNED = re.compile(r"\bundertecknade?\b|\bskrev under\b|\bsignerade\b", re.I)
 _DNR = re.compile(r"\bdiarienummer\w*|\bdnr\b|\bärendenummer\w*", re.I)
 # The nämnd acting on a matter: the verb a date or decision question is about.
 _DECIDE = re.compile(
@@ -97,6 +98,8 @@ _INTENT_PREFIXES = (
     "rekommend",
     "diarienum",
     "ärendenum",
+    "underteckn",
+    "signer",
     "avslag",
     "bifall",
     "åtgärd",
@@ -200,6 +203,8 @@ def understand(question: str, analyzer: Analyzer) -> Intent:
         kind = "yrkande"
     elif role and _WHO.search(question) and not wants_date:
         kind = "roll"
+    elif _SIGNED.search(question) and _WHO.search(question):
+        kind = "undertecknare"
     elif _DNR.search(question):
         kind = "dnr"
     elif wants_date and _DECIDE.search(question):

@@ -44,6 +44,7 @@ DECISION_MATCH = 0.75
 # half of the subject.
 REVISION_MATCH = 0.5
 MAX_QUOTES = 5
+SIGNATURE_LINES = 8  # the closing lines of a unit searched for its signatures
 TEXT_CACHE = 32  # documents
 UNIT_CACHE = 4096  # units' term sets
 SVAR_SENTENCES = 3  # sentences quoted from the nämnd's answer to one recommendation
@@ -140,6 +141,12 @@ class Unit:
             None,
         )
 
+    def describe(self) -> str:
+        """The place, with the rubrik of a § (a part's place already names its title)."""
+        if self.paragraf and self.rubrik:
+            return f"{self.place()}: {self.rubrik}"
+        return self.place()
+
     def place(self) -> str:
         """ "§ 74, Socialnämnden Eskilstuna, 2023-09-26" from the stored fields."""
         bits = [f"§ {self.paragraf}" if self.paragraf else (self.rubrik or self.dokumenttyp)]
@@ -225,12 +232,20 @@ class StructuredAnswers:
         return {t.term for t in self.analyzer.tokens(text)}
 
     def terms_of(self, unit: Unit) -> tuple[set[str], set[str]]:
-        """The analyzer terms of a unit's head (rubrik, att-satser, datum, kommun) and of
-        its head and whole text."""
+        """The analyzer terms of a unit's head (rubrik, att-satser, datum, kommun, what kind
+        of unit it is) and of its head and whole text."""
         cached = self._unit_terms.get(unit.paragraph_id)
         if cached is None:
+            # What the unit is counts as its head too: "missivet", "tjänsteskrivelsen".
             head = " ".join(
-                [unit.rubrik or "", *unit.att_satser, unit.datum or "", unit.kommun or ""]
+                [
+                    unit.rubrik or "",
+                    *unit.att_satser,
+                    unit.datum or "",
+                    unit.kommun or "",
+                    unit.typ or "",
+                    unit.dokumenttyp or "",
+                ]
             )
             head_terms = self._terms(head)
             body = self._terms(self.text(unit.document_id)[unit.start : unit.end])
@@ -281,6 +296,7 @@ class StructuredAnswers:
             "uttalande": self._positions,
             "yrkande": self._positions,
             "roll": self._role,
+            "undertecknare": self._signatories,
             "dnr": self._dnr,
             "datum_beslut": self._date,
             "datum_justering": self._justering,
@@ -502,6 +518,33 @@ class StructuredAnswers:
                     return match[1], Quote(unit.document_id, start, end, line)
         return None
 
+    def _signatories(self, intent: Intent, units: list[Unit], question: str) -> Structured | None:
+        """Who signed a letter, missiv or tjänsteskrivelse: the name lines (each with the
+        role line under it) closing the unit's text."""
+        for unit in self.matching(units):
+            text = self.text(unit.document_id)
+            lines = [ln for ln in _lines(text, unit.start, unit.end) if ln[2].strip()]
+            tail = lines[-SIGNATURE_LINES:]
+            quotes = []
+            for index, (start, end, line) in enumerate(tail):
+                if not _NAME.fullmatch(line.strip()) or any(c.isdigit() for c in line):
+                    continue
+                stop = end
+                if index + 1 < len(tail):
+                    role = tail[index + 1][2].strip()
+                    if len(role.split()) <= 4 and not _NAME.fullmatch(role) and role[:1].isupper():
+                        stop = tail[index + 1][1]
+                quotes.append(Quote(unit.document_id, start, stop, text[start:stop]))
+            if quotes:
+                return Structured(
+                    kind="roll",
+                    lead=f"Undertecknat ({unit.describe()}):",
+                    quotes=quotes[:MAX_QUOTES],
+                    paragraph_id=unit.paragraph_id,
+                    match=unit.match,
+                )
+        return None
+
     # --- dnr and date --------------------------------------------------------------------------
 
     def _dnr(self, intent: Intent, units: list[Unit], question: str) -> Structured | None:
@@ -523,7 +566,7 @@ class StructuredAnswers:
             if quotes:
                 return Structured(
                     kind="dnr",
-                    lead=f"Diarienummer för {unit.rubrik or unit.place()} ({unit.place()}):",
+                    lead=f"Diarienummer ({unit.describe()}):",
                     quotes=quotes[:MAX_QUOTES],
                     paragraph_id=unit.paragraph_id,
                     match=unit.match,
