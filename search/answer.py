@@ -46,6 +46,7 @@ UNKNOWN_WORD = 0.85  # per question word the documents never use (at most two)
 # `_score`): paraphrases scored 0.53-0.56 on the set, unrelated sentences 0.31-0.43.
 DENSE_FLOOR = 0.5
 MEASURE_MATCH = 0.15  # the sentence names the quantity the question measures
+REPORTED_SPEECH = -0.15  # an organ's opinion asked, the sentence reports another's proposal
 OTHER_PERIOD = 0.4  # the sentence or its rubrik names another period than the one asked
 # Sentence score weights: term overlap of the sentence and of its chunk, the chunk's
 # retrieval rank, and (for the shortlist) e5 similarity to the question.
@@ -76,6 +77,19 @@ PARTIES = {
     "miljöpartie": "MP",
     "feministiskt initiativ": "F!",
 }
+# "Vad tycker/anser socialnämnden …" asks for the organ's own position; sentences that
+# report someone else's proposal or view answer another question.
+_ORGAN_OPINION = re.compile(
+    r"\b(?:tycker|tyckte|anser|ansåg|tänker|menar)\s+(?:\w+\s+)?(?:\w*nämnd\w*|\w*styrelse\w*|"
+    r"kommun\w*|fullmäktige)\b",
+    re.I,
+)
+_REPORTED = re.compile(
+    r"\b(?:det\s+)?föreslås\b|\bi (?:promemorian|betänkandet|utredningen|remissen)\b|"
+    r"\benligt (?:promemorian|betänkandet|utredningen|förslaget)\b|\bregeringen\b|"
+    r"\butredningen föreslår\b|\bpromemorian föreslår\b",
+    re.I,
+)
 _NEGATION = re.compile(r"\b(?:inte|ej|inga|ingen|inget)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(
     rf"(?<![\d-])\d{{1,3}}(?:[ \u00a0]?\d{{3}})*(?:,\d+)?(?![\d-])|\b(?:{_NUMBER_WORDS})\b",
@@ -275,6 +289,7 @@ class Answerer:
         }
         lookup = parse_query(question).is_lookup
         negated = bool(_NEGATION.search(question))
+        opinion = bool(_ORGAN_OPINION.search(question))
         roles = [
             w
             for w in ("reserv", "yrka", "uttalande", "protokollsanteckning")
@@ -311,6 +326,9 @@ class Answerer:
                     parts["role"] = 0.2
                 if negated and _NEGATION.search(text):
                     parts["negation"] = 0.1
+                if opinion and _REPORTED.search(text):
+                    # "Vad tycker nämnden …": not the proposal it quotes ("Det föreslås att …").
+                    parts["reported"] = REPORTED_SPEECH
                 if parties and any(m.party in parties for m in party_mentions(text)):
                     parts["party"] = 0.2  # "Vänsterpartiet" asked, "Name (V)" answers
                 if (
@@ -459,6 +477,8 @@ class Answerer:
                 break
             if any(_overlaps(sentence, c) or sentence.text == c.text for c in chosen):
                 continue
+            if "reported" in sentence.parts and "reported" not in best.parts:
+                continue  # the organ's own position was asked, not what it quotes
             same_chunk = sentence.chunk["chunk_id"] == best.chunk["chunk_id"]
             # Quote one ärende: further sentences come from the same § (or part).
             if sentence.chunk["paragraph_id"] != best.chunk["paragraph_id"]:
@@ -704,6 +724,9 @@ _MONEY_ASKED = re.compile(
     r"\bhur mycket\b|\bbelopp\w*|\bkosta(?:r|de|t)?\b|\bkostnad\w*|\bvad kostar\b", re.I
 )
 _NUMBER_TOKEN = re.compile(rf"^\(?\d[\d,.]*\)?$|^(?:{_NUMBER_WORDS}|trettio\w*|fyrtio\w*)$", re.I)
+_NOT_A_COUNT = re.compile(
+    r"\d+\s*[–-]\s*\d+(?:\s*(?:år|månader|dagar|veckor))?|\b\d+\s*år\b|[⁰¹²³⁴⁵⁶⁷⁸⁹]+"
+)
 _CLASSIFIER = {"st", "st.", "stycken", "styck", "stycke"}
 _NOT_COUNTED = {"ej", "inte", "nya", "fler", "av", "de", "olika", "andra", "totalt", "gånger"}
 
@@ -754,8 +777,10 @@ def _asked_quantity(question: str) -> tuple[str, list[str]] | None:
         for word in re.findall(r"[\w-]+", match[1].lower()):
             if word in _NOT_COUNTED or word in ("och", "eller"):
                 continue
-            if word.endswith(("de", "te", "des", "tes", "ade", "as")) and not nouns:
-                return None  # "hur många svarade": what is counted is not named
+            if word.endswith(("de", "te", "des", "tes", "ade", "as")):
+                if not nouns:
+                    return None  # "hur många svarade": what is counted is not named
+                break  # "hur många barn placerades": the verb ends what is counted
             if word in ("har", "hade", "är", "var", "blev", "finns", "fanns", "kom", "fick"):
                 break
             nouns.append(stem(word))
@@ -772,6 +797,8 @@ def _states_quantity(text: str, quantity: tuple[str, list[str]]) -> bool:
     kind, nouns = quantity
     if kind == "money":
         return bool(_MONEY.search(text)) and bool(re.search(r"\d", text))
+    # Ranges and ages ("barn 0–6 år", "13-17 år") and footnote marks count nothing.
+    text = _NOT_A_COUNT.sub(" ", text)
     words = re.findall(r"\(?[\w-]+[\w)]*", text.lower())
     stems = [stem(w.strip("()")) for w in words]
 
@@ -785,7 +812,8 @@ def _states_quantity(text: str, quantity: tuple[str, list[str]]) -> bool:
     for index, word in enumerate(words):
         if not _NUMBER_TOKEN.match(word):
             continue
-        window = stems[max(0, index - 3) : index] + stems[index + 1 : index + 4]
+        # The thing counted follows the number ("fem föräldrar") or, in a table, precedes it.
+        window = stems[max(0, index - 1) : index] + stems[index + 1 : index + 4]
         if any(related(w) for w in window):
             return True
         classifier = index + 1 < len(words) and words[index + 1] in _CLASSIFIER
