@@ -254,6 +254,11 @@ class Answerer:
         if not candidates or candidates[0].score < ABSTAIN_BELOW:
             best = candidates[0].score if candidates else 0.0
             return self._abstain(question, None, best, response.results, intent)
+        quantity = _asked_quantity(question) if kind == "number" else None
+        if quantity and quantity[0] == "count" and "quantity" not in candidates[0].parts:
+            # "Hur många barn placerades?" and the best sentence gives no number of barn:
+            # the documents do not say (every answerable count question on the set had one).
+            return self._abstain(question, None, candidates[0].score, response.results, intent)
         if self._unknown_words(question) and candidates[0].parts.get("dense", 0.0) < DENSE_FLOOR:
             # A word the documents never use, and the best sentence does not mean the same
             # either ("snöröjningen", "parkera"): the question is about something else.

@@ -75,7 +75,7 @@ def test_unanswerable_questions_abstain(answers):
     abstained = [q.id for q, a in unanswerable if a["abstained"]]
     share = len(abstained) / len(unanswerable)
     print(f"unanswerable: {len(abstained)}/{len(unanswerable)} abstained = {share:.3f}")
-    assert len(unanswerable) >= 30
+    assert len(unanswerable) >= 31
     assert share >= 0.90
 
 
