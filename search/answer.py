@@ -23,19 +23,32 @@ from swedish.analyzer import stem
 from swedish.domain import PARTIES
 from swedish.kommuner import KOMMUN_CANONICAL, KOMMUN_MENTION
 from swedish.nlp import nlp, party_mentions
-from swedish.patterns import find_dates
+from swedish.patterns import find_dates, find_references
 from swedish.sections import section_label
 
 from .hybrid import Hit, Searcher
+from .intent import YEAR, Intent, understand
 from .query import parse_query
+from .structured import Structured, StructuredAnswers
 
 NOT_FOUND = "Jag hittar inget svar på det i handlingarna."
+NEAREST = 3  # sources listed with an abstention
 CANDIDATE_CHUNKS = 10
 SHORTLIST = 16  # sentences embedded per question (their vectors are cached)
 # Calibrated on tests/data/eval.jsonl (see BENCHMARKS.md): below this the best sentence is
 # too weak to quote.
 ABSTAIN_BELOW = 0.36
 MAX_SENTENCES = 3
+# Measured on tests/data/eval.jsonl (184 questions, see BENCHMARKS.md): the factors that
+# took unanswerable questions below ABSTAIN_BELOW without losing answerable ones.
+QUANTITY_MISSING = 0.6  # a number question's sentence without a number of what was asked
+UNKNOWN_WORD = 0.85  # per question word the documents never use (at most two)
+# With such a word, the best sentence must be this close in meaning (e5, rescaled as in
+# `_score`): paraphrases scored 0.53-0.56 on the set, unrelated sentences 0.31-0.43.
+DENSE_FLOOR = 0.5
+MEASURE_MATCH = 0.15  # the sentence names the quantity the question measures
+REPORTED_SPEECH = -0.15  # an organ's opinion asked, the sentence reports another's proposal
+OTHER_PERIOD = 0.4  # the sentence or its rubrik names another period than the one asked
 # Sentence score weights: term overlap of the sentence and of its chunk, the chunk's
 # retrieval rank, and (for the shortlist) e5 similarity to the question.
 W_LEXICAL, W_CHUNK, W_PRIOR, W_DENSE = 0.4, 0.2, 0.2, 0.45
@@ -52,6 +65,19 @@ _NUMBER_UNIT = re.compile(  # "120 slumpvis utvalda ärenden": up to two words i
     rf"(?:\d[\d\s]*(?:,\d+)?|\b(?:{_NUMBER_WORDS})\b)\s*(?:\(\d+\)\s*)?"
     rf"(?:[a-zåäö]+\s+){{0,2}}(?:{_UNITS})",
     re.IGNORECASE,
+)
+# "Vad tycker/anser socialnämnden …" asks for the organ's own position; sentences that
+# report someone else's proposal or view answer another question.
+_ORGAN_OPINION = re.compile(
+    r"\b(?:tycker|tyckte|anser|ansåg|tänker|menar)\s+(?:\w+\s+)?(?:\w*nämnd\w*|\w*styrelse\w*|"
+    r"kommun\w*|fullmäktige)\b",
+    re.I,
+)
+_REPORTED = re.compile(
+    r"\b(?:det\s+)?föreslås\b|\bi (?:promemorian|betänkandet|utredningen|remissen)\b|"
+    r"\benligt (?:promemorian|betänkandet|utredningen|förslaget)\b|\bregeringen\b|"
+    r"\butredningen föreslår\b|\bpromemorian föreslår\b",
+    re.I,
 )
 _NEGATION = re.compile(r"\b(?:inte|ej|inga|ingen|inget)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(
@@ -94,7 +120,7 @@ _QUESTION_TYPES = [
 ]
 # Words that place a question in time; an answer should share one of them.
 _TEMPORAL = re.compile(
-    r"\b(?:19|20)\d{2}\b|\b(?:januari|februari|mars|april|maj|juni|juli|augusti|september|"
+    rf"{YEAR}|\b(?:januari|februari|mars|april|maj|juni|juli|augusti|september|"
     r"oktober|november|december)\b|\b(?:första|andra|tredje|fjärde) kvartalet\b|"
     r"\bkvartal \d\b|\bdelår(?:srapport)? \d\b",
     re.IGNORECASE,
@@ -172,8 +198,11 @@ class Answerer:
         self.searcher = searcher
         self.data = searcher.data
         self._cache: dict[str, np.ndarray] = {}
+        self._stats: dict[str, int] = {}  # document frequencies ("": the count) of a question
+        self.structured = StructuredAnswers(self.data.store, self.data.analyzer, self._idf)
 
     def ask(self, question: str, filters: Filters | None = None) -> dict[str, Any]:
+        self._stats = {}
         question = question.strip()
         filters = filters or Filters()
         known = self._kommuner()
@@ -191,20 +220,40 @@ class Answerer:
         if not filters.kommun and len({k for k in named if k in known}) == 1:
             filters = Filters(**{**vars(filters), "kommun": next(k for k in named if k in known)})
         query = parse_query(question)
+        intent = understand(question, self.data.analyzer)
         if query.is_lookup:
             found = self._lookup_answer(question, query, filters)
             if found is not None:
                 return found
         response = self.searcher.search(question, filters, limit=CANDIDATE_CHUNKS)
         if not response.results:
-            return self._abstain(question, None)
+            return self._abstain(question, None, intent=intent)
+        units = list(dict.fromkeys(r["paragraph_id"] for r in response.results))
+        structured = self.structured.answer(intent, units, question)
+        if structured is not None:
+            if structured.kind == "abstain":
+                return self._abstain(
+                    question, structured.lead, structured.match, response.results, intent
+                )
+            found = self._structured_answer(question, intent, structured)
+            if found is not None:
+                return found
         kind = question_type(question)
         candidates = self._score(question, kind, response.results)
         if not candidates or candidates[0].score < ABSTAIN_BELOW:
             best = candidates[0].score if candidates else 0.0
-            return self._abstain(question, None, confidence=best)
+            return self._abstain(question, None, best, response.results, intent)
+        quantity = _asked_quantity(question) if kind == "number" else None
+        if quantity and quantity[0] == "count" and "quantity" not in candidates[0].parts:
+            # "Hur många barn placerades?" and the best sentence gives no number of barn:
+            # the documents do not say (every answerable count question on the set had one).
+            return self._abstain(question, None, candidates[0].score, response.results, intent)
+        if self._unknown_words(question) and candidates[0].parts.get("dense", 0.0) < DENSE_FLOOR:
+            # A word the documents never use, and the best sentence does not mean the same
+            # either ("snöröjningen", "parkera"): the question is about something else.
+            return self._abstain(question, None, candidates[0].score, response.results, intent)
         chosen = self._compose(candidates, kind)
-        return self._answer(question, kind, chosen)
+        return self._answer(question, kind, chosen, intent=intent)
 
     # --- scoring ---------------------------------------------------------------------------
 
@@ -223,8 +272,8 @@ class Answerer:
             terms = [t for t in terms if t not in party_words]
         weights = {t: self._idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
-        unknown = [t for t in terms if self._df(t) == 0 and len(t) >= 5 and ":" not in t]
-        temporal = {m.lower() for m in _TEMPORAL.findall(question)}
+        unknown = self._unknown_words(question)
+        temporal = {m.lower() for m in _TEMPORAL.findall(periods(question))}
         # A kommun the corpus only mentions (not one it covers) must appear in the answer.
         covered = self._kommuner()
         temporal |= {
@@ -234,6 +283,7 @@ class Answerer:
         }
         lookup = parse_query(question).is_lookup
         negated = bool(_NEGATION.search(question))
+        opinion = bool(_ORGAN_OPINION.search(question))
         roles = [
             w
             for w in ("reserv", "yrka", "uttalande", "protokollsanteckning")
@@ -241,8 +291,8 @@ class Answerer:
         ]
         sentences: list[Sentence] = []
         for rank, chunk in enumerate(chunks):
-            context = " ".join(
-                x for x in (chunk["rubrik"], chunk["datum"], chunk["text"]) if x
+            context = periods(
+                " ".join(x for x in (chunk["rubrik"], chunk["datum"], chunk["text"]) if x)
             ).lower()
             chunk_terms = {
                 t.term for t in analyzer.tokens(f"{chunk['rubrik'] or ''}\n{chunk['text']}")
@@ -270,12 +320,22 @@ class Answerer:
                     parts["role"] = 0.2
                 if negated and _NEGATION.search(text):
                     parts["negation"] = 0.1
+                if opinion and _REPORTED.search(text):
+                    # "Vad tycker nämnden …": not the proposal it quotes ("Det föreslås att …").
+                    parts["reported"] = REPORTED_SPEECH
                 if parties and any(m.party in parties for m in party_mentions(text)):
                     parts["party"] = 0.2  # "Vänsterpartiet" asked, "Name (V)" answers
-                if _contradicts(question, f"{chunk['rubrik'] or ''} {text}"):
-                    parts["temporal"] = 0.5  # "första kvartalet" does not answer "tredje"
-                elif temporal and any(t not in context for t in temporal):
-                    parts["temporal"] = 0.7  # the question's year/month/place is not here
+                if (
+                    _contradicts(question, text)
+                    or _contradicts(question, f"{chunk['rubrik'] or ''} {text}")
+                    or _other_law(question, text)
+                    or _other_reference(question, f"{chunk['rubrik'] or ''} {text}")
+                ):
+                    parts["temporal"] = OTHER_PERIOD  # "första kvartalet" does not answer "tredje"
+                elif temporal and any(not _said(t, context) for t in temporal):
+                    # The question's year/month/place is not here (each one missing counts).
+                    missing = sum(not _said(t, context) for t in temporal)
+                    parts["temporal"] = 0.7 ** min(missing, 2)
                 if text.count("\t") >= 2:
                     parts["table"] = -0.1
                 if kind == "list" and parts["type"] == 0 and _introduces_list(sentence):
@@ -307,14 +367,47 @@ class Answerer:
             for sentence in sentences:
                 if sentence.parts["type"] <= 0:
                     sentence.score *= factor
+        measures = _measures(question) if kind == "number" else set()
+        if measures:
+            # "pengar saknas" asks for an underskott, not for any amount near the subject.
+            for sentence in sentences:
+                if measures & _measures(sentence.text, asked=False):
+                    sentence.parts["measure"] = MEASURE_MATCH
+                    sentence.score += MEASURE_MATCH
+        quantity = _asked_quantity(question) if kind == "number" and not lookup else None
+        if quantity is not None:
+            # "Hur många barn …" is answered by a number of barn, "hur mycket kostar …" by an
+            # amount of money: a number of something else answers another question.
+            for sentence in sentences:
+                if _states_quantity(sentence.text, quantity):
+                    sentence.parts["quantity"] = 1.0
+                else:
+                    sentence.score *= QUANTITY_MISSING
         for sentence in sentences[SHORTLIST:]:
             sentence.score *= 1 - W_DENSE
         if unknown:
             # Words the documents never use ("snöröjningen") point outside the corpus.
             for sentence in sentences:
-                sentence.score *= 0.85 ** min(len(unknown), 2)
+                sentence.score *= UNKNOWN_WORD ** min(len(unknown), 2)
         sentences.sort(key=lambda s: -s.score)
         return sentences
+
+    def _unknown_words(self, question: str) -> list[str]:
+        """Question words the documents never use, neither whole nor any compound part
+        ("snöröjningen"; not "helårsprognos", whose parts helår and prognos occur)."""
+        by_word: dict[int, list[str]] = {}
+        for token in self.data.analyzer.tokens(question):
+            by_word.setdefault(token.position, []).append(token.term)
+        return [
+            terms[0]
+            for terms in by_word.values()
+            if len(terms[0]) >= 5
+            and ":" not in terms[0]
+            and not any(c.isdigit() for c in terms[0])
+            and not all(self._df(p) for p in re.split(r"[-–]", terms[0]) if p)
+            and terms[0] not in _GENERIC
+            and not any(self._df(t) for t in terms)
+        ]
 
     def _type_bonus(self, kind: str, text: str, chunk: dict[str, Any]) -> float:
         if kind == "duration":
@@ -340,10 +433,15 @@ class Answerer:
         return 0.0
 
     def _df(self, term: str) -> int:
-        return self.data.bm25.doc_freq(term)
+        # Term statistics are read once per question: on the milvus backend each is a query.
+        if term not in self._stats:
+            self._stats[term] = self.data.bm25.doc_freq(term)
+        return self._stats[term]
 
     def _idf(self, term: str) -> float:
-        n = max(self.data.bm25.num_docs(), 1)
+        if "" not in self._stats:
+            self._stats[""] = max(self.data.bm25.num_docs(), 1)
+        n = self._stats[""]
         df = self._df(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -373,6 +471,8 @@ class Answerer:
                 break
             if any(_overlaps(sentence, c) or sentence.text == c.text for c in chosen):
                 continue
+            if "reported" in sentence.parts and "reported" not in best.parts:
+                continue  # the organ's own position was asked, not what it quotes
             same_chunk = sentence.chunk["chunk_id"] == best.chunk["chunk_id"]
             # Quote one ärende: further sentences come from the same § (or part).
             if sentence.chunk["paragraph_id"] != best.chunk["paragraph_id"]:
@@ -416,7 +516,14 @@ class Answerer:
                     ]
         return items
 
-    def _answer(self, question: str, kind: str, chosen: list[Sentence]) -> dict[str, Any]:
+    def _answer(
+        self,
+        question: str,
+        kind: str,
+        chosen: list[Sentence],
+        intent: Intent | None = None,
+        structured: Structured | None = None,
+    ) -> dict[str, Any]:
         citations = []
         parts = []
         for number, sentence in enumerate(chosen, start=1):
@@ -445,9 +552,21 @@ class Answerer:
                 }
             )
             parts.append(f"{sentence.text} [{number}]")
+        if structured is not None:
+            answer_kind, status, lead = structured.kind, structured.status, structured.lead
+        else:
+            answer_kind, status, lead = "mening", *_sentence_status(chosen[0].chunk)
         return {
             "question": question,
-            "answer": " ".join(parts),
+            "answer": " ".join([lead, *parts] if lead else parts),
+            # What the answer is: read from a decision's att-satser ("beslut"), a proposal
+            # ("forslag"), positions ("stallningstaganden"), a meeting role ("roll"), a date,
+            # a dnr, a revision's recommendations or answer ("revision"), or quoted sentences
+            # ranked against the question ("mening"); status says decided or proposed.
+            "answer_kind": answer_kind,
+            "status": status,
+            "lead": lead,
+            "intent": intent.as_dict() if intent else None,
             # The same answer in pieces, so a UI need not parse the [n] markers.
             "answer_parts": [
                 {"text": sentence.text, "citation": number}
@@ -483,7 +602,11 @@ class Answerer:
                 continue
             owner = self._chunk_at(chunk["document_id"], position) or chunk
             chosen.append(Sentence(owner, 0, position, position + len(quote), quote, 1.0))
-        return self._answer(question, "lookup", chosen) if chosen else None
+        if not chosen:
+            return None
+        found = self._answer(question, "lookup", chosen)
+        found["answer_kind"] = "beslut" if len(chosen) > 1 else "mening"
+        return found
 
     def _chunk_at(self, document_id: int, offset: int) -> dict[str, Any] | None:
         rows = self.data.store.query(
@@ -496,8 +619,32 @@ class Answerer:
         return hit[0] if hit else None
 
     def _abstain(
-        self, question: str, reason: str | None, confidence: float = 0.0
+        self,
+        question: str,
+        reason: str | None,
+        confidence: float = 0.0,
+        results: list[dict[str, Any]] | None = None,
+        intent: Intent | None = None,
     ) -> dict[str, Any]:
+        nearest = []
+        for result in (results or [])[:NEAREST]:
+            nearest.append(
+                {
+                    key: result[key]
+                    for key in (
+                        "chunk_id",
+                        "document_id",
+                        "kommun",
+                        "namnd",
+                        "datum",
+                        "paragraf",
+                        "dnr",
+                        "rubrik",
+                        "dokumenttyp",
+                        "sektion",
+                    )
+                }
+            )
         return {
             "question": question,
             "answer": NOT_FOUND if not reason else f"{NOT_FOUND} {reason}",
@@ -506,7 +653,34 @@ class Answerer:
             "question_type": question_type(question),
             "confidence": round(confidence, 4),
             "citations": [],
+            "answer_kind": None,
+            "status": None,
+            "lead": None,
+            "intent": intent.as_dict() if intent else None,
+            # The nearest places the search found, for the reader to look at themselves.
+            "nearest": nearest,
         }
+
+    def _structured_answer(
+        self, question: str, intent: Intent, structured: Structured
+    ) -> dict[str, Any] | None:
+        """Quotes of a structured answer as cited sentences: each within the chunk that
+        holds its start (cut at the chunk's end when it runs over)."""
+        chosen: list[Sentence] = []
+        for quote in structured.quotes:
+            chunk = self._chunk_at(quote.document_id, quote.start)
+            if chunk is None:
+                continue
+            end = min(quote.end, chunk["end"])
+            text = chunk["text"][quote.start - chunk["start"] : end - chunk["start"]].rstrip()
+            if len(text.split()) < 1:
+                continue
+            chosen.append(
+                Sentence(chunk, 0, quote.start, quote.start + len(text), text, structured.match)
+            )
+        if not chosen:
+            return None
+        return self._answer(question, intent.kind, chosen, intent, structured)
 
     def _uncovered_organs(self, question: str) -> list[str]:
         """Nämnder the question names that no document covers or even mentions."""
@@ -525,6 +699,123 @@ class Answerer:
         return {r[0] for r in rows if r[0]}
 
 
+def _sentence_status(chunk: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A sentence from the förslag till beslut of a kallelse or tjänsteskrivelse proposes;
+    from the beslut of a protokoll it is decided."""
+    if chunk["sektion"] == "förslag till beslut" or (
+        chunk["sektion"] == "beslut" and chunk["dokumenttyp"] in ("kallelse", "tjänsteskrivelse")
+    ):
+        where = chunk["dokumenttyp"] or "handling"
+        return "förslag", f"Ur ett förslag till beslut ({where}), inte ett fattat beslut:"
+    if chunk["sektion"] == "beslut" and chunk["dokumenttyp"] in ("protokoll", "protokollsutdrag"):
+        return "beslutat", None
+    return None, None
+
+
+_MONEY = re.compile(r"\b(?:kr|kronor|mnkr|tkr|mkr|miljon\w*|miljard\w*|kronor\w*)\b", re.I)
+_COUNT_AFTER = re.compile(r"\bhur många\s+((?:[\w-]+\s*){1,4})", re.I)
+_MONEY_ASKED = re.compile(
+    r"\bhur mycket\b|\bbelopp\w*|\bkosta(?:r|de|t)?\b|\bkostnad\w*|\bvad kostar\b", re.I
+)
+_NUMBER_TOKEN = re.compile(rf"^\(?\d[\d,.]*\)?$|^(?:{_NUMBER_WORDS}|trettio\w*|fyrtio\w*)$", re.I)
+_NOT_A_COUNT = re.compile(
+    r"\d+\s*[–-]\s*\d+(?:\s*(?:år|månader|dagar|veckor))?|\b\d+\s*år\b|[⁰¹²³⁴⁵⁶⁷⁸⁹]+"
+)
+_CLASSIFIER = {"st", "st.", "stycken", "styck", "stycke"}
+_NOT_COUNTED = {"ej", "inte", "nya", "fler", "av", "de", "olika", "andra", "totalt", "gånger"}
+
+
+# What an amount measures: the words a question asks with, the words a sentence states it
+# with (Swedish budget follow-up vocabulary, not any one kommun's).
+_MEASURES = {
+    "underskott": (
+        r"underskott\w*|saknas|fattas|negativ\w*|minus|överskrid\w*|budgetavvikelse\w*",
+        r"underskott\w*|negativ\w*|överskrid\w*|(?<![\w-])[-–]\s?\d",
+    ),
+    "överskott": (r"överskott\w*|över|plus|positiv\w*", r"överskott\w*|positiv\w*"),
+    "resultat": (r"resultat(?:et|en)?", r"resultat\w*"),
+    "prognos": (r"prognos\w*|helårsprognos\w*", r"prognos\w*|helår\w*"),
+    "kostnad": (
+        r"kostnad(?:en|er|erna)?|kostar|kostade|köpte|köper|betala\w*|utgift\w*",
+        r"kostnad\w*|kostar|kostade|köpt\w*|utgift\w*",
+    ),
+    "effektivisering": (
+        r"effektivisera\w*|effektivisering\w*|spara|sparas|besparing\w*",
+        r"effektivisering\w*|besparing\w*",
+    ),
+    "intäkt": (r"intäkt\w*|statsbidrag\w*|bidrag(?:et|en)?", r"intäkt\w*|statsbidrag\w*|bidrag\w*"),
+    "budget": (r"budget(?:en)?|budgetram\w*", r"budget(?:en)?\b|budgetram\w*"),
+}
+_MEASURE_PATTERNS = {
+    name: (re.compile(rf"\b(?:{asked})\b", re.I), re.compile(rf"(?<!\w)(?:{said})", re.I))
+    for name, (asked, said) in _MEASURES.items()
+}
+
+
+def _measures(text: str, asked: bool = True) -> set[str]:
+    """The measures a question asks about (or a sentence states)."""
+    return {
+        name
+        for name, patterns in _MEASURE_PATTERNS.items()
+        if patterns[0 if asked else 1].search(text)
+    }
+
+
+def _asked_quantity(question: str) -> tuple[str, list[str]] | None:
+    """What a number question counts: ("count", noun stems) for "hur många vakanser och
+    inhyrda konsulter …", ("money", []) for "hur mycket kostar …"; None when it cannot
+    tell (a verb right after "hur många": "hur många svarade …")."""
+    match = _COUNT_AFTER.search(question)
+    if match:
+        nouns = []
+        for word in re.findall(r"[\w-]+", match[1].lower()):
+            if word in _NOT_COUNTED or word in ("och", "eller"):
+                continue
+            if word.endswith(("de", "te", "des", "tes", "ade", "as")):
+                if not nouns:
+                    return None  # "hur många svarade": what is counted is not named
+                break  # "hur många barn placerades": the verb ends what is counted
+            if word in ("har", "hade", "är", "var", "blev", "finns", "fanns", "kom", "fick"):
+                break
+            nouns.append(stem(word))
+        return ("count", nouns) if nouns else None
+    if _MONEY_ASKED.search(question):
+        return ("money", [])
+    return None
+
+
+def _states_quantity(text: str, quantity: tuple[str, list[str]]) -> bool:
+    """The sentence gives a number of what is counted (the noun, or a form sharing its end:
+    "8 900 anmälningar" for "orosanmälningar"; "12 stycken" after the noun), or an amount
+    of money."""
+    kind, nouns = quantity
+    if kind == "money":
+        return bool(_MONEY.search(text)) and bool(re.search(r"\d", text))
+    # Ranges and ages ("barn 0–6 år", "13-17 år") and footnote marks count nothing.
+    text = _NOT_A_COUNT.sub(" ", text)
+    words = re.findall(r"\(?[\w-]+[\w)]*", text.lower())
+    stems = [stem(w.strip("()")) for w in words]
+
+    def related(word: str) -> bool:
+        return len(word) >= 4 and any(
+            len(n) >= 4
+            and (word.startswith(n) or n.startswith(word) or n.endswith(word) or word.endswith(n))
+            for n in nouns
+        )
+
+    for index, word in enumerate(words):
+        if not _NUMBER_TOKEN.match(word):
+            continue
+        # The thing counted follows the number ("fem föräldrar") or, in a table, precedes it.
+        window = stems[max(0, index - 1) : index] + stems[index + 1 : index + 4]
+        if any(related(w) for w in window):
+            return True
+        classifier = index + 1 < len(words) and words[index + 1] in _CLASSIFIER
+        if classifier and any(related(w) for w in stems[:index]):
+            return True
+    return False
+
+
 def _match(term: str, found: set[str]) -> float:
     """1 for the term itself; 0.7 for a related form sharing a long prefix (reserverade /
     reservationer stem to reserver / reservation)."""
@@ -537,22 +828,93 @@ def _match(term: str, found: set[str]) -> float:
     return 0.0
 
 
+_ORDINALS = {"första": 1, "andra": 2, "tredje": 3, "fjärde": 4}
+_CARDINALS = {"ett": 1, "två": 2, "tre": 3, "fyra": 4}
+_QUARTER = re.compile(
+    r"\b(första|andra|tredje|fjärde)\s+(kvartalet|delåret|tertialet)\b|"
+    r"\b(kvartal|delår|tertial)\s+(ett|två|tre|fyra)\b|\bQ([1-4])\b",
+    re.I,
+)
+
+
+def periods(text: str) -> str:
+    """Quarters and delår written one way: "andra kvartalet", "kvartal två" and "Q2" all
+    become "kvartal 2", so a question and a text naming the same period agree."""
+
+    def canonical(match: re.Match[str]) -> str:
+        if match[1]:
+            unit = {"kvartalet": "kvartal", "delåret": "delår", "tertialet": "tertial"}
+            return f"{unit[match[2].lower()]} {_ORDINALS[match[1].lower()]}"
+        if match[3]:
+            return f"{match[3].lower()} {_CARDINALS[match[4].lower()]}"
+        return f"kvartal {match[5]}"
+
+    return _QUARTER.sub(canonical, text)
+
+
 _PERIODS = [
-    re.compile(r"\b(?:19|20)\d{2}\b"),
+    re.compile(YEAR),
     re.compile(r"\b(?:första|andra|tredje|fjärde) kvartalet\b|\bkvartal [1-4]\b", re.I),
     re.compile(r"\bdelår(?:srapport)? [1-3]\b", re.I),
+    # The follow-up reports: a delårsrapport's figure is not a månadsrapport's.
+    re.compile(
+        r"\b(?:delårsrapport|månadsrapport|årsredovisning|årsbokslut|verksamhetsberättelse)", re.I
+    ),
 ]
+# The social welfare laws: a count "enligt SoL" is not one "enligt LSS" (judged on the
+# sentence alone: a rubrik often names several).
+_LAWS = re.compile(r"\b(?:SoL|LSS|LVU|LVM|HSL)\b")
+
+
+_MONTH_NAMES = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def _said(word: str, context: str) -> bool:
+    """A year, month or place of the question in lowered `context`; a month also when
+    abbreviated ("jan-mars", "sept.")."""
+    if word in context:
+        return True
+    return word in _MONTH_NAMES and bool(re.search(rf"\b{word[:3]}\b", context))
 
 
 def _contradicts(question: str, text: str) -> bool:
-    """The text names another period of the kind the question asks about, and not the one
-    asked: "första kvartalet 2024" against "tredje kvartalet 2024", "maj 2022" against 2023."""
+    """The text names another period (or report) of the kind the question asks about, and
+    not the one asked: "första kvartalet 2024" against "tredje kvartalet 2024", "maj 2022"
+    against 2023, a månadsrapport against a delårsrapport."""
+    question, text = periods(question), periods(text)
     for pattern in _PERIODS:
         asked = {m.lower() for m in pattern.findall(question)}
         said = {m.lower() for m in pattern.findall(text)}
         if asked and said and not asked & said:
             return True
     return False
+
+
+def _other_reference(question: str, text: str) -> bool:
+    """The question names a remiss or law reference ("SOU 2020:47") and the text names
+    others, not that one: it is about another remiss."""
+    asked = {r for _, _, r in find_references(question)}
+    said = {r for _, _, r in find_references(text)}
+    return bool(asked and said and not asked & said)
+
+
+def _other_law(question: str, sentence: str) -> bool:
+    asked = set(_LAWS.findall(question))
+    said = set(_LAWS.findall(sentence))
+    return bool(asked and said and not asked & said)
 
 
 def _about_organ(question: str, kommuner: list[str]) -> bool:

@@ -578,3 +578,27 @@ def test_six_concurrent_commands_for_three_rounds_never_fail_or_stall(shared_dir
             _check_output(command, out)
     print(f"{command}: slowest of {CONCURRENT * ROUNDS} calls {slowest}")
     assert slowest["milvus"] < slowest["embedded"] + CALL_LIMIT, slowest
+
+
+def test_answers_on_milvus_are_those_of_the_embedded_backend(milvus_data, embedded):
+    """The answerer reads term statistics and vectors through the backend: structured and
+    sentence answers come out alike, quoted verbatim."""
+    from search.answer import Answerer
+
+    ours, theirs = Answerer(Searcher(milvus_data)), Answerer(Searcher(embedded))
+    for question in (
+        "Vem reserverade sig mot socialnämndens yttrande om vistelseförbud i Eskilstuna?",
+        "Vad beslutade socialnämnden i Eskilstuna om delårsrapport 2 år 2023?",
+        "Hur många ansökningar om vräkning fick Kronofogden in i Katrineholm under 2022?",
+    ):
+        answer, expected = ours.ask(question), theirs.ask(question)
+        assert not answer["abstained"], question
+        assert answer["answer_kind"] == expected["answer_kind"]
+        assert [c["quote"] for c in answer["citations"]] == [
+            c["quote"] for c in expected["citations"]
+        ]
+        for citation in answer["citations"]:
+            text = milvus_data.store.scalar(
+                "SELECT text FROM documents WHERE id = ?", [citation["document_id"]]
+            )
+            assert text[citation["start"] : citation["end"]] == citation["quote"]

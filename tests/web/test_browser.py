@@ -259,9 +259,52 @@ def test_ask_and_follow_a_citation(tab, api):
 def test_an_unanswerable_question_says_so(tab):
     tab.goto("/?q=Vad+kostar+den+nya+simhallen+i+G%C3%B6teborg%3F&mode=fraga")
     expect(tab.page.locator(".answer__text")).to_have_text(re.compile(rf"^{NOT_FOUND}"))
-    expect(tab.page.get_by_role("heading", name="Källor")).to_have_count(0)
+    expect(tab.page.get_by_role("heading", name="Källor", exact=True)).to_have_count(0)
     expect(tab.page.locator("a.cite")).to_have_count(0)
+    expect(tab.page.locator(".answer__kind")).to_have_count(0)
     tab.shot("inget-svar")
+
+
+def test_an_answer_from_positions_says_what_kind_it_is(tab, api):
+    question = "Vem reserverade sig mot socialnämndens yttrande om vistelseförbud i Eskilstuna?"
+    answer = api.get("/api/ask", params={"q": question}).json()
+    assert answer["answer_kind"] == "stallningstaganden"
+    tab.goto(f"/?q={quote(question)}&mode=fraga")
+    tab.settle()
+    expect(tab.page.locator(".answer__kind")).to_have_text("Från ställningstaganden")
+    expect(tab.page.locator(".answer__text")).to_have_text(answer["answer"])
+    expect(tab.page.locator(".source-item blockquote")).to_have_text(
+        [c["quote"] for c in answer["citations"]]
+    )
+    tab.shot("svar-stallningstaganden")
+
+
+def test_a_proposal_is_marked_as_not_decided(tab, api):
+    question = (
+        "Har socialnämnden i Katrineholm beslutat om socialförvaltningens kvalitetsberättelse 2023?"
+    )
+    answer = api.get("/api/ask", params={"q": question}).json()
+    assert answer["status"] == "förslag"
+    tab.goto(f"/?q={quote(question)}&mode=fraga")
+    tab.settle()
+    expect(tab.page.locator(".answer__kind .tag")).to_have_text(
+        ["Från förslag till beslut", "Förslag – inte beslutat"]
+    )
+    tab.shot("svar-forslag")
+
+
+def test_an_abstention_lists_the_nearest_sources(tab, api):
+    question = "Hur många barn placerades i familjehem i Stockholm under 2022?"
+    answer = api.get("/api/ask", params={"q": question}).json()
+    assert answer["abstained"] and answer["nearest"]
+    tab.goto(f"/?q={quote(question)}&mode=fraga")
+    tab.settle()
+    expect(tab.page.get_by_role("heading", name="Närmaste källor")).to_be_visible()
+    links = tab.page.locator(".nearest .source-item__link")
+    expect(links).to_have_count(len(answer["nearest"]))
+    links.first.click()
+    expect(tab.page).to_have_url(re.compile(rf"doc={answer['nearest'][0]['document_id']}"))
+    tab.shot("inget-svar-narmaste")
 
 
 def test_phone_width(browser, base_url):

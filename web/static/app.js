@@ -605,8 +605,10 @@ async function answerView(state) {
       "div",
       { class: `answer ${answer.abstained ? "answer--none" : ""}`.trim() },
       h("h2", { class: "answer__label" }, "Svar"),
+      answerKind(answer),
       answerText,
     ),
+    nearestSources(state, answer),
     answer.citations.length
       ? h(
           "section",
@@ -663,6 +665,62 @@ async function answerView(state) {
     title: state.q,
     status: answer.abstained ? answer.answer : `Svar med ${answer.citations.length} källor`,
   };
+}
+
+// What kind of answer it is: read from a decision, from positions, a quoted sentence, ...
+const ANSWER_KINDS = {
+  beslut: "Från beslut",
+  forslag: "Från förslag till beslut",
+  stallningstaganden: "Från ställningstaganden",
+  roll: "Från protokollet",
+  datum: "Från protokollet",
+  dnr: "Från diarienumret",
+  revision: "Från revisionsärendet",
+  mening: "Citerad mening",
+};
+const ANSWER_STATUS = { beslutat: "Beslutat", "förslag": "Förslag – inte beslutat" };
+
+function answerKind(answer) {
+  const kind = ANSWER_KINDS[answer.answer_kind];
+  if (answer.abstained || !kind) return null;
+  return h(
+    "p",
+    { class: "tags answer__kind" },
+    tag(kind),
+    ANSWER_STATUS[answer.status]
+      ? tag(ANSWER_STATUS[answer.status], answer.status === "förslag" ? "tag--warn" : "tag--quiet")
+      : null,
+  );
+}
+
+/** With no answer: the nearest places the search found, to read for oneself. */
+function nearestSources(state, answer) {
+  const nearest = answer.abstained ? answer.nearest || [] : [];
+  if (!nearest.length) return null;
+  return h(
+    "section",
+    { class: "sources nearest", "aria-labelledby": "nearest-title" },
+    h("h2", { id: "nearest-title" }, "Närmaste källor"),
+    h(
+      "ul",
+      {},
+      nearest.map((n) =>
+        h(
+          "li",
+          { class: "source-item" },
+          h(
+            "div",
+            {},
+            route(documentUrl(state, { doc: n.document_id, chunk: n.chunk_id }),
+              { class: "source-item__link", "data-focus": "target" },
+              n.rubrik || capitalize(n.dokumenttyp)),
+            h("p", { class: "meta" },
+              dotted(n.kommun, n.namnd, n.datum, paragrafLabel(n.paragraf), n.dnr)),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 // --- the document view ---------------------------------------------------------------------
