@@ -159,7 +159,7 @@ def test_batch_with_bad_files(tmp_path, data):
         result = by_name[Path(row["source"]).name]
         assert (row["status"], row["reason"]) == (result.status, result.reason)
 
-    assert data.store.scalar("SELECT count(*) FROM documents") == 3
+    assert data.store.scalar("SELECT count(*) FROM documents") == 4  # two seeds, ansi, the scan
     assert_bm25_agrees(data)
     text = data.store.query("SELECT text FROM documents WHERE filename = 'ansi.txt'")[0]["text"]
     assert "Carina Åkesson (SD)" in text and "Föredragningslistan godkänns." in text
