@@ -36,6 +36,7 @@ log = logging.getLogger("namnd.api")
 
 MAX_QUERY = 500
 MAX_LIMIT = 50
+MAX_OFFSET = 100_000
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 MAX_BODY = 16_384  # bytes of a request body; a question with its filters needs far less
@@ -200,9 +201,14 @@ def create_app(
         datum_from: Annotated[str | None, Query(alias="from", pattern=DATE_PATTERN)] = None,
         datum_to: Annotated[str | None, Query(alias="to", pattern=DATE_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        sort: Annotated[str, Query(pattern="^(relevans|nyast|aldst)$")] = "relevans",
         mode: Annotated[str, Query(pattern="^(hybrid|bm25|dense)$")] = "hybrid",
         fusion: Annotated[str, Query(pattern="^(rrf|convex)$")] = DEFAULT_FUSION,
     ) -> dict[str, Any]:
+        """Relevant results only, one per § (or part without §): `total` counts them all,
+        `offset` pages through them, `facets` count them per value with the other filters
+        applied, `suggestions` offer spellings from the documents' own words."""
         check_params(q, datum_from, datum_to, service.mask)
         filters = Filters(
             kommun=kommun,
@@ -216,10 +222,10 @@ def create_app(
             parti=parti,
             ref=ref,
         )
-        response = service.searcher.search(q, filters, limit=limit, mode=mode, fusion=fusion)
-        out = response.as_dict()
-        out["facets"] = service.searcher.facets(q, mode)
-        return out
+        page = service.searcher.find(
+            q, filters, limit=limit, mode=mode, fusion=fusion, offset=offset, sort=sort
+        )
+        return page.as_dict()
 
     @app.get("/api/ask")
     def ask_get(

@@ -213,6 +213,33 @@ class BM25Index:
         ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
         return [(int(i), float(h[0])) for i, h in zip(ids, hits, strict=True)]
 
+    def search_terms(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
+        """(chunk_id, BM25 score) of the best `limit` chunks holding any of `terms` (analyzed
+        terms, as `Analyzer.query_words` gives them), without filters."""
+        if not terms:
+            return []
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, self._term(term)) for term in terms]
+        )
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit=max(limit, 1), count=False).hits
+        if not hits:
+            return []
+        ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
+        return [(int(i), float(h[0])) for i, h in zip(ids, hits, strict=True)]
+
+    def similar_terms(self, term: str, limit: int = 20) -> list[int]:
+        """Chunks holding a term within two edits of `term` (spelling suggestions)."""
+        query = tantivy.Query.fuzzy_term_query(
+            self.schema, "body", term, distance=2 if len(term) > 5 else 1,
+            transposition_cost_one=True,
+        )
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit=limit, count=False).hits
+        if not hits:
+            return []
+        return [int(i) for i in searcher.fast_field_values("chunk_id", [h[1] for h in hits])]
+
     def _term(self, term: str) -> tantivy.Query:
         return tantivy.Query.term_query(self.schema, "body", term)
 

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .analyzer import Analyzer
+from .analyzer import ANALYZER_VERSION, Analyzer
 from .bm25 import BM25Index, IndexedChunk, person_terms
 from .embed import place
 from .embedder import DEFAULT_SPEC, SerialEmbedder, load_embedder
@@ -41,6 +41,7 @@ class DataDir:
         backend: str | None = None,
     ) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self.store = Store(self.path, readonly=readonly)
         self._embedder_spec = embedder
         self._backend = backend
@@ -98,12 +99,22 @@ class DataDir:
 
     @cached_property
     def bm25(self) -> BM25Index | MilvusIndex:
-        if self.backend == "milvus":
-            return self.milvus
-        index = BM25Index(self.path, self.analyzer)
-        if index.reset:  # an index from an older schema was dropped: refill it
+        index = self.milvus if self.backend == "milvus" else BM25Index(self.path, self.analyzer)
+        # Indexed by another analyzer version (before accent folding): rebuilt from the store
+        # by a command that may write; a read-only one searches the terms it has.
+        stale = (
+            not self.readonly
+            and self.store.get_meta("analyzer") != ANALYZER_VERSION
+            and bool(self.store.scalar("SELECT count(*) FROM chunks"))
+        )
+        if stale:
+            index.clear()
+        if stale or getattr(index, "reset", False):  # or an older schema was dropped
             self.__dict__["bm25"] = index
             self.reconcile_bm25()
+        if not self.readonly and self.store.get_meta("analyzer") != ANALYZER_VERSION:
+            with self.store.transaction() as conn:
+                self.store.set_meta(conn, "analyzer", ANALYZER_VERSION)
         return index
 
     @cached_property

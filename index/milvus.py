@@ -889,6 +889,52 @@ class MilvusIndex:
                 return found[:limit]
             depth = min(depth * 4, MAX_TOPK)
 
+    def search_terms(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
+        """As `BM25Index.search_terms` (at most 16,384 chunks, Milvus' top-k cap)."""
+        terms = [_term(t) for t in terms]
+        limit = min(limit, MAX_TOPK)
+        if not terms or limit <= 0:
+            return []
+        with self._lock:
+            client = self._collection()
+        if client is None:
+            return []
+        hits = client.search(
+            COLLECTION,
+            data=[" ".join(terms)],
+            anns_field="sparse",
+            limit=limit,
+            output_fields=[],
+            search_params={"metric_type": "BM25", "params": {"drop_ratio_search": 0.0}},
+            timeout=TIMEOUT,
+        )[0]
+        return [(int(hit["id"]), float(hit["distance"])) for hit in hits]
+
+    def similar_terms(self, term: str, limit: int = 20) -> list[int]:
+        """Chunks holding a term one edit from `term` (a deleted, changed or added
+        letter), found by `like` patterns over the token text: Milvus has no term dictionary
+        to search."""
+        if len(term) < 4 or "_" in term or "%" in term:
+            return []
+        patterns = {f"{term[:i]}_{term[i + 1:]}" for i in range(len(term))}  # changed
+        patterns |= {f"{term[:i]}_{term[i:]}" for i in range(1, len(term))}  # added
+        patterns |= {f"{term[:i]}{term[i + 1:]}" for i in range(1, len(term))}  # deleted
+        conditions = [c for c in (_like_term(p) for p in sorted(patterns)) if c]
+        if not conditions:
+            return []
+        with self._lock:
+            client = self._collection()
+        if client is None:
+            return []
+        rows = client.query(
+            COLLECTION,
+            filter=" or ".join(f"({c})" for c in conditions),
+            output_fields=["chunk_id"],
+            limit=limit,
+            timeout=TIMEOUT,
+        )
+        return [int(r["chunk_id"]) for r in rows]
+
     def _phrases_in(self, entity: dict[str, Any], words: list[list[tuple[int, str]]]) -> bool:
         tokens = body_tokens(self.analyzer, entity["context"], entity["body"])
         tokens = [Token(_term(t.term), t.position, t.start, t.end) for t in tokens]
