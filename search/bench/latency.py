@@ -55,13 +55,13 @@ def query_latency(
                     searchers[f"{mode}-flat"] = (flat_searcher, mode)
     for query in queries[:WARMUP]:
         for s, mode in searchers.values():
-            s.search(query, limit=10, mode=mode)
+            s.find(query, limit=10, mode=mode)
     times: dict[str, list[float]] = {name: [] for name in searchers}
     for query in queries:  # interleaved: every setting sees the same moments of noise
         for name, (s, mode) in searchers.items():
             s._query_vectors.clear()  # query embedding is part of the latency
             started = time.perf_counter()
-            s.search(query, limit=10, mode=mode)
+            s.find(query, limit=10, mode=mode)
             times[name].append((time.perf_counter() - started) * 1000)
     out["latency"] = {name: stats(values) for name, values in times.items()}
     if "hybrid" in modes:
