@@ -51,7 +51,7 @@ CONVEX_ALPHA = 0.5
 # Other places of a result's text listed with it (all are counted).
 OTHER_PLACES_SHOWN = 20
 # Other matching passages of a result's § listed in its card (all are counted).
-PASSAGES_SHOWN = 10
+PASSAGES_SHOWN = 3
 SORTS = ("relevans", "nyast", "aldst")
 # An exact lookup's § rank above every scored match (fused scores are at most 1).
 EXACT_SCORE = 2.0

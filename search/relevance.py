@@ -51,40 +51,65 @@ def idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
+@dataclass
+class _Unit:
+    """What a chunk is credited for: a simple word (whole) or one compound member, with
+    its share of the query's weight."""
+
+    terms: list[str]
+    weight: float
+    hits: dict[int, float] = field(default_factory=dict)
+
+
 def lexical_matches(
     index, analyzer: Analyzer, text: str, share: float = LEXICAL_SHARE
 ) -> LexicalMatches:
     """Every chunk of `index` (BM25Index or MilvusIndex) whose query words reach `share` of
-    the query's idf weight, found by searching each word (and each compound member) over
-    the whole index. A compound counts fully when a chunk holds it whole or all of its
-    members (`barnfamiljer`: barnfamilj, or barn and familj), and in part for some members,
-    by their idf: `vistelseförbudsärendet` is mostly its rare `vistelseförbud`, while
-    `molntjänster` is hardly its common `tjänst`."""
+    the query's idf weight.
+
+    A compound counts by its members, each with its idf's share of the word's weight (a
+    chunk holding the compound holds its members: the index splits it the same way), so
+    `vistelseförbudsärendet` is mostly its rare `vistelseförbud`, and `molntjänster`
+    hardly its common `tjänst`. The heaviest units that together exceed `1 - share` of the
+    weight are searched over the whole index (every match holds one of them: the others
+    cannot reach `share` alone); the lighter, common units only among those candidates."""
     words = analyzer.query_words(text)
     out = LexicalMatches()
     if not words:
         return out
     n = max(index.num_docs(), 1)
-    per_word: list[tuple[float, dict[int, float], dict[int, float]]] = []
+    units: list[_Unit] = []
     for word in words:
-        whole = dict(index.search_terms(list(word.whole), n))
-        members = [dict(index.search_terms([part], n)) for part in word.parts]
-        member_weights = [idf(len(m), n) for m in members]
-        credit = dict.fromkeys(whole, 1.0)
-        scores = dict(whole)
-        for weight, hits in zip(member_weights, members, strict=True):
-            for chunk_id, score in hits.items():
-                scores[chunk_id] = scores.get(chunk_id, 0.0) + score
-                if chunk_id not in whole:
-                    credit[chunk_id] = credit.get(chunk_id, 0.0) + weight / sum(member_weights)
-        full = sum(1 for c in credit.values() if c >= 1.0 - 1e-9)
-        per_word.append((idf(full, n), credit, scores))
-        if not full and not any(":" in t or t.startswith("§") for t in word.whole):
+        if not word.parts:
+            df = index.term_count(list(word.whole))
+            units.append(_Unit(list(word.whole), idf(df, n)))
+            if not df and not any(":" in t or t.startswith("§") for t in word.whole):
+                out.unknown.append(word.whole[0])
+            continue
+        weight = idf(index.term_count(list(word.parts), every=True), n)
+        member = [idf(index.term_count([part]), n) for part in word.parts]
+        for part, part_weight in zip(word.parts, member, strict=True):
+            units.append(_Unit([part], weight * part_weight / sum(member)))
+        if not index.term_count(list(word.whole)) and weight == idf(0, n):
             out.unknown.append(word.whole[0])
-    total = sum(weight for weight, _, _ in per_word)
-    for weight, credit, scores in per_word:
-        for chunk_id, part in credit.items():
-            out.coverage[chunk_id] = out.coverage.get(chunk_id, 0.0) + weight * part / total
-            out.scores[chunk_id] = out.scores.get(chunk_id, 0.0) + scores[chunk_id]
+    total = sum(u.weight for u in units)
+    units.sort(key=lambda u: -u.weight)
+    candidates: set[int] = set()
+    covered = 0.0
+    searched = 0
+    for unit in units:
+        if covered > (1 - share) * total + 1e-9:
+            break
+        unit.hits = dict(index.search_terms(unit.terms, n))
+        candidates.update(unit.hits)
+        covered += unit.weight
+        searched += 1
+    within = sorted(candidates)
+    for unit in units[searched:]:
+        unit.hits = dict(index.search_terms(unit.terms, len(within), within))
+    for unit in units:
+        for chunk_id, score in unit.hits.items():
+            out.coverage[chunk_id] = out.coverage.get(chunk_id, 0.0) + unit.weight / total
+            out.scores[chunk_id] = out.scores.get(chunk_id, 0.0) + score
     out.scores = {i: s for i, s in out.scores.items() if out.coverage[i] >= share - 1e-9}
     return out
