@@ -213,22 +213,14 @@ class BM25Index:
         ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
         return [(int(i), float(h[0])) for i, h in zip(ids, hits, strict=True)]
 
-    def search_terms(
-        self, terms: list[str], limit: int, within: list[int] | None = None
-    ) -> list[tuple[int, float]]:
+    def search_terms(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
         """(chunk_id, BM25 score) of the best `limit` chunks holding any of `terms`
-        (analyzed terms, as `Analyzer.query_words` gives them), among the chunks `within`
-        (None: all), without filters."""
-        if not terms or (within is not None and not within):
+        (analyzed terms, as `Analyzer.query_words` gives them), without filters."""
+        if not terms:
             return []
         query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, self._term(term)) for term in terms]
         )
-        if within is not None:
-            chosen = tantivy.Query.term_set_query(self.schema, "chunk_id", within)
-            query = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, chosen)]
-            )
         searcher = self.index.searcher()
         hits = searcher.search(query, limit=max(limit, 1), count=False).hits
         if not hits:
@@ -236,13 +228,35 @@ class BM25Index:
         ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
         return list(zip(ids, (h[0] for h in hits), strict=True))
 
-    def term_count(self, terms: list[str], every: bool = False) -> int:
-        """How many chunks hold any of `terms` (with `every`: all of them)."""
-        if not terms:
-            return 0
-        occur = tantivy.Occur.Must if every else tantivy.Occur.Should
-        query = tantivy.Query.boolean_query([(occur, self._term(term)) for term in terms])
-        return int(self.index.searcher().search(query, limit=1, count=True).count)
+    def weighted_match(
+        self, units: list[tuple[list[str], float]], limit: int
+    ) -> list[tuple[int, float]]:
+        """(chunk_id, summed weight of the units it holds) for the `limit` chunks with the
+        most weight; a unit is (terms, weight) and counts when any of its terms is there.
+        One search: each unit is a constant-score clause."""
+        clauses = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.const_score_query(
+                    tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Should, self._term(t)) for t in terms]
+                    ),
+                    float(weight),
+                ),
+            )
+            for terms, weight in units
+            if terms
+        ]
+        if not clauses:
+            return []
+        searcher = self.index.searcher()
+        hits = searcher.search(
+            tantivy.Query.boolean_query(clauses), limit=max(limit, 1), count=False
+        ).hits
+        if not hits:
+            return []
+        ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
+        return list(zip(ids, (h[0] for h in hits), strict=True))
 
     def similar_terms(self, term: str, limit: int = 20) -> list[int]:
         """Chunks holding a term within two edits of `term` (spelling suggestions)."""

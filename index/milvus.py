@@ -889,13 +889,11 @@ class MilvusIndex:
                 return found[:limit]
             depth = min(depth * 4, MAX_TOPK)
 
-    def search_terms(
-        self, terms: list[str], limit: int, within: list[int] | None = None
-    ) -> list[tuple[int, float]]:
+    def search_terms(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
         """As `BM25Index.search_terms` (at most 16,384 chunks, Milvus' top-k cap)."""
         terms = [_term(t) for t in terms]
         limit = min(limit, MAX_TOPK)
-        if not terms or limit <= 0 or (within is not None and not within):
+        if not terms or limit <= 0:
             return []
         with self._lock:
             client = self._collection()
@@ -906,20 +904,22 @@ class MilvusIndex:
             data=[" ".join(terms)],
             anns_field="sparse",
             limit=limit,
-            filter=_ids_expr(within) if within is not None else "",
             output_fields=[],
             search_params={"metric_type": "BM25", "params": {"drop_ratio_search": 0.0}},
             timeout=TIMEOUT,
         )[0]
         return [(int(hit["id"]), float(hit["distance"])) for hit in hits]
 
-    def term_count(self, terms: list[str], every: bool = False) -> int:
-        """As `BM25Index.term_count`."""
-        conditions = [_like_term(_term(t)) for t in terms]
-        if not conditions or any(c is None for c in conditions):
-            return 0
-        with self._lock:
-            return self._count((" and " if every else " or ").join(f"({c})" for c in conditions))
+    def weighted_match(
+        self, units: list[tuple[list[str], float]], limit: int
+    ) -> list[tuple[int, float]]:
+        """As `BM25Index.weighted_match`, from one search per unit (Milvus has no
+        constant-score query): each unit's best `limit` chunks."""
+        weights: dict[int, float] = {}
+        for terms, weight in units:
+            for chunk_id, _ in self.search_terms(terms, limit):
+                weights[chunk_id] = weights.get(chunk_id, 0.0) + weight
+        return sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
     def similar_terms(self, term: str, limit: int = 20) -> list[int]:
         """Chunks holding a term one edit from `term` (a deleted, changed or added

@@ -293,23 +293,28 @@ class Grouping:
         return cards
 
     def facets(self) -> dict[str, list[dict[str, Any]]]:
-        """Counts of results per value, each facet with the other filters applied."""
+        """Counts of results per value, each facet with the other filters applied. A text
+        in several cards (one result) counts for every value one of its cards has: choosing
+        that value gives a result for it."""
         out: dict[str, list[dict[str, Any]]] = {}
         for name in FACETS:
-            results = self._results(self._passing(self.filters, without=name))
-            rows = self.rows[self.best[results]]
-            counts: dict[str, int] = {}
+            best = self.best[self._passing(self.filters, without=name)]
+            rows = self.rows[best]
+            groups = self.table.group[rows]
+            pairs: set[tuple[int, str]] = set()
             if name in ("kommun", "namnd", "dokumenttyp"):
-                codes, n = np.unique(self.table.codes[name][rows], return_counts=True)
                 values = self.table.values[name]
-                counts = {values[c]: int(k) for c, k in zip(codes, n, strict=True) if c >= 0}
+                codes = self.table.codes[name][rows]
+                pairs = {(int(g), values[c]) for g, c in zip(groups, codes, strict=True) if c >= 0}
             elif name == "ar":
-                years, n = np.unique(self.table.datum[rows] // 10_000, return_counts=True)
-                counts = {str(y): int(k) for y, k in zip(years, n, strict=True) if y > 0}
+                years = self.table.datum[rows] // 10_000
+                pairs = {(int(g), str(y)) for g, y in zip(groups, years, strict=True) if y > 0}
             else:
-                for paragraph in self.table.paragraph[rows]:
-                    for value in self._values(name, int(paragraph)):
-                        counts[value] = counts.get(value, 0) + 1
+                for group, paragraph in zip(groups, self.table.paragraph[rows], strict=True):
+                    pairs.update((int(group), v) for v in self._values(name, int(paragraph)))
+            counts: dict[str, int] = {}
+            for _, value in pairs:
+                counts[value] = counts.get(value, 0) + 1
             out[name] = [
                 {"value": v, "count": c}
                 for v, c in sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -51,7 +51,7 @@ CONVEX_ALPHA = 0.5
 # Other places of a result's text listed with it (all are counted).
 OTHER_PLACES_SHOWN = 20
 # Other matching passages of a result's § listed in its card (all are counted).
-PASSAGES_SHOWN = 3
+PASSAGES_SHOWN = 5
 SORTS = ("relevans", "nyast", "aldst")
 # An exact lookup's § rank above every scored match (fused scores are at most 1).
 EXACT_SCORE = 2.0
@@ -111,6 +111,7 @@ class SearchPage:
     sort: str
     offset: int
     total: int
+    total_exact: bool  # False: more passages matched than a search collects (a lower bound)
     results: list[dict[str, Any]]
     facets: dict[str, list[dict[str, Any]]]
     suggestions: list[str]
@@ -124,6 +125,7 @@ class SearchPage:
             "mode": self.mode,
             "sort": self.sort,
             "total": self.total,
+            "total_exact": self.total_exact,
             "offset": self.offset,
             "results": self.results,
             "facets": self.facets,
@@ -265,16 +267,18 @@ class Searcher:
         table = self.tables.get()
         scores = {h.chunk_id: h.fused for h in hits.values()}
         grouping = Grouping(table, self.data.store, scores, filters)
-        exact = {h.chunk_id for h in hits.values() if h.exact}
-        cards = grouping.page(sort, offset, limit, exact)
+        cards = grouping.page(sort, offset, limit, {h.chunk_id for h in hits.values() if h.exact})
         total = grouping.total()
         results = self.present_cards(query, cards, hits)
         suggested: list[str] = []
         if mode != "dense" and (lexical.unknown or not total):
             suggested = suggestions(self.data.bm25, self.data.analyzer, self.data.store, text)
         embedded, missing = self.coverage()
+        # The lists the relevant set comes from were cut: the total is a lower bound.
+        close = sum(h.dense is not None and h.dense >= DENSE_MIN for h in hits.values())
+        exact = lexical.complete and close < DENSE_DEPTH
         page = SearchPage(
-            text, mode, sort, offset, total, results, grouping.facets(), suggested,
+            text, mode, sort, offset, total, exact, results, grouping.facets(), suggested,
             embedded, missing,
         )
         if mode != "bm25" and missing:

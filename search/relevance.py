@@ -32,6 +32,10 @@ LEXICAL_SHARE = 0.4
 DENSE_MIN = 0.87
 # Nearest chunks of the whole index the semantic side looks at (filters apply after).
 DENSE_DEPTH = 200
+# Lexical matches taken, those holding the most query weight first; more matches (a common
+# word searched alone) give a total that is a lower bound (`total_exact: false`).
+# Collecting every match of such a word took most of a search's time (BENCHMARKS.md).
+LEXICAL_DEPTH = 2000
 # A text in this many documents or more is boilerplate, ranked at this share of its score.
 BOILERPLATE_PLACES = 3
 BOILERPLATE_WEIGHT = 0.5
@@ -44,6 +48,7 @@ class LexicalMatches:
     scores: dict[int, float] = field(default_factory=dict)
     coverage: dict[int, float] = field(default_factory=dict)  # share of the query's weight
     unknown: list[str] = field(default_factory=list)  # query words no chunk holds
+    complete: bool = True  # False: more than LEXICAL_DEPTH chunks matched
 
 
 def idf(df: int, n: int) -> float:
@@ -51,65 +56,50 @@ def idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-@dataclass
-class _Unit:
-    """What a chunk is credited for: a simple word (whole) or one compound member, with
-    its share of the query's weight."""
-
-    terms: list[str]
-    weight: float
-    hits: dict[int, float] = field(default_factory=dict)
-
-
 def lexical_matches(
     index, analyzer: Analyzer, text: str, share: float = LEXICAL_SHARE
 ) -> LexicalMatches:
-    """Every chunk of `index` (BM25Index or MilvusIndex) whose query words reach `share` of
-    the query's idf weight.
+    """The chunks of `index` (BM25Index or MilvusIndex) whose query words reach `share` of
+    the query's idf weight (at most LEXICAL_DEPTH of them, those with the most weight),
+    with their BM25 scores.
 
     A compound counts by its members, each with its idf's share of the word's weight (a
     chunk holding the compound holds its members: the index splits it the same way), so
     `vistelseförbudsärendet` is mostly its rare `vistelseförbud`, and `molntjänster`
-    hardly its common `tjänst`. The heaviest units that together exceed `1 - share` of the
-    weight are searched over the whole index (every match holds one of them: the others
-    cannot reach `share` alone); the lighter, common units only among those candidates."""
+    hardly its common `tjänst`. The weights come from the term dictionary; one search
+    sums them per chunk, one more gives the BM25 scores."""
     words = analyzer.query_words(text)
     out = LexicalMatches()
     if not words:
         return out
     n = max(index.num_docs(), 1)
-    units: list[_Unit] = []
+    units: list[tuple[list[str], float]] = []
     for word in words:
-        if not word.parts:
-            df = index.term_count(list(word.whole))
-            units.append(_Unit(list(word.whole), idf(df, n)))
-            if not df and not any(":" in t or t.startswith("§") for t in word.whole):
-                out.unknown.append(word.whole[0])
-            continue
-        weight = idf(index.term_count(list(word.parts), every=True), n)
-        member = [idf(index.term_count([part]), n) for part in word.parts]
-        for part, part_weight in zip(word.parts, member, strict=True):
-            units.append(_Unit([part], weight * part_weight / sum(member)))
-        if not index.term_count(list(word.whole)) and weight == idf(0, n):
+        df = max(index.doc_freq(t) for t in word.whole)
+        if not df and not word.parts and not any(":" in t or t[0] == "§" for t in word.whole):
             out.unknown.append(word.whole[0])
-    total = sum(u.weight for u in units)
-    units.sort(key=lambda u: -u.weight)
-    candidates: set[int] = set()
-    covered = 0.0
-    searched = 0
-    for unit in units:
-        if covered > (1 - share) * total + 1e-9:
-            break
-        unit.hits = dict(index.search_terms(unit.terms, n))
-        candidates.update(unit.hits)
-        covered += unit.weight
-        searched += 1
-    within = sorted(candidates)
-    for unit in units[searched:]:
-        unit.hits = dict(index.search_terms(unit.terms, len(within), within))
-    for unit in units:
-        for chunk_id, score in unit.hits.items():
-            out.coverage[chunk_id] = out.coverage.get(chunk_id, 0.0) + unit.weight / total
-            out.scores[chunk_id] = out.scores.get(chunk_id, 0.0) + score
-    out.scores = {i: s for i, s in out.scores.items() if out.coverage[i] >= share - 1e-9}
+        if not word.parts:
+            units.append((list(word.whole), idf(df, n)))
+            continue
+        # The compound's weight: as rare as its members together can be (its rarest
+        # member), not as rare as an unseen word when the text writes it apart.
+        frequencies = [index.doc_freq(part) for part in word.parts]
+        word_weight = idf(max(df, min(frequencies)), n)
+        member = [idf(f, n) for f in frequencies]
+        units += [
+            ([part], word_weight * weight / sum(member))
+            for part, weight in zip(word.parts, member, strict=True)
+        ]
+    total = sum(weight for _, weight in units)
+    matched = index.weighted_match(units, LEXICAL_DEPTH)
+    for chunk_id, weight in matched:
+        if weight >= share * total - 1e-6:
+            out.coverage[chunk_id] = weight / total
+    out.complete = len(out.coverage) < LEXICAL_DEPTH
+    if out.coverage:
+        terms = list(dict.fromkeys(t for terms, _ in units for t in terms))
+        scores = dict(index.search_terms(terms, LEXICAL_DEPTH))
+        # A match outside the BM25 list ranks last.
+        floor = min(scores.values(), default=0.0)
+        out.scores = {i: scores.get(i, floor) for i in out.coverage}
     return out

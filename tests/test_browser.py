@@ -313,8 +313,8 @@ def test_sort_by_date_and_a_date_range(tab):
     dates = [re.search(r"\d{4}-\d{2}-\d{2}", t)[0]
              for t in tab.page.locator("article.result .meta").all_inner_texts()]
     assert dates == sorted(dates, reverse=True) and len(set(dates)) > 1
-    tab.page.get_by_label("Från").fill("2023-01-01")
-    tab.page.get_by_label("Till").fill("2023-12-31")
+    tab.page.get_by_label("Från", exact=True).fill("2023-01-01")
+    tab.page.get_by_label("Till", exact=True).fill("2023-12-31")
     tab.page.get_by_role("button", name="Visa").click()
     expect(tab.page).to_have_url(re.compile(r"from=2023-01-01&to=2023-12-31"))
     tab.settle()

@@ -322,7 +322,7 @@ async function searchView(state) {
   const total = response.total;
   const count = response.results.length;
   const heading = total
-    ? `${total} ${total === 1 ? "träff" : "träffar"} för ”${state.q}”`
+    ? `${response.total_exact ? "" : "Minst "}${total} ${total === 1 ? "träff" : "träffar"} för ”${state.q}”`
     : `Inga träffar för ”${state.q}”`;
   const results = h(
     "section",
