@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 from index.analyzer import Analyzer
 
-# Calibrated on the evaluation set (BENCHMARKS.md, "Relevance cutoff").
+# Calibrated on the evaluation set (BENCHMARKS.md, "Relevance cutoff"): its 14 nonsense and
+# off-topic queries reach share 0.25 and cosine 0.84 at most (random letter strings 0.85),
+# and with these thresholds 104 of the 108 answerable questions keep a gold passage.
 LEXICAL_SHARE = 0.4
 DENSE_MIN = 0.87
 # Nearest chunks of the whole index the semantic side looks at (filters apply after).
