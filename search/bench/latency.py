@@ -1,7 +1,7 @@
 """Query latency over a built data directory: BM25, dense and hybrid through the real
-`Searcher.search` (query embedding included, with the default threads), a profile of the
-hybrid path, and FAISS flat vs IVF (latency and recall@10 against exact search, one thread).
-Runs in its own process.
+`Searcher.find` (query embedding included, with the default threads), a profile of the
+chunk ranking path (`Searcher.rank`, whose retrievers find shares), and FAISS flat vs IVF
+(latency and recall@10 against exact search, one thread). Runs in its own process.
 """
 
 from __future__ import annotations
