@@ -138,7 +138,11 @@ class Analyzer:
     def query_terms(self, text: str) -> list[str]:
         """Distinct terms of a query, in order; a word written with accents asks for its
         exact terms only, not their folded twins."""
-        return list(dict.fromkeys(t for word in self.query_words(text) for t in word.terms))
+        terms: list[str] = []
+        for match in _WORD.finditer(text.lower()):
+            terms += _own_terms(self.compounds, match[0])
+        terms += [term for _, _, term in exact_terms(text)]
+        return list(dict.fromkeys(terms))
 
     def query_words(self, text: str) -> list[QueryWord]:
         """The query's content words in order, without repeats: each with the terms that
@@ -152,10 +156,7 @@ class Analyzer:
                 continue
             # A query word without accents finds the accent-free twins the index holds; one
             # with accents asks for its own spelling.
-            terms = _word_terms(self.compounds, word)
-            twins = {fold(t) for t in terms if fold(t) != t}
-            parts = tuple(t for t in terms[1:] if t not in twins)
-            words.append(QueryWord((stem(word),), parts))
+            words.append(QueryWord((stem(word),), _own_terms(self.compounds, word)[1:]))
         words += [QueryWord((term,)) for _, _, term in exact]
         return list(dict.fromkeys(words))
 
@@ -194,6 +195,15 @@ def fold(term: str) -> str:
         return term
     decomposed = unicodedata.normalize("NFD", term)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _own_terms(compounds: str, word: str) -> tuple[str, ...]:
+    """A query word's terms: with accents, without the folded twins of its terms."""
+    terms = _word_terms(compounds, word)
+    if word == fold(word):
+        return terms
+    twins = {fold(t) for t in terms if fold(t) != t}
+    return tuple(t for t in terms if t not in twins)
 
 
 def _position_at(word_positions: list[tuple[int, int]], offset: int) -> int:
