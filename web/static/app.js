@@ -525,7 +525,8 @@ function facetItem(state, key, label, value, count) {
 }
 
 function chosenCount(state) {
-  const n = FILTERS.filter(([key]) => state[key]).length;
+  const range = !state.ar && (state.from || state.to) ? 1 : 0;
+  const n = FILTERS.filter(([key]) => state[key]).length + range;
   return n === 1 ? "1 valt" : `${n} valda`;
 }
 
