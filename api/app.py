@@ -30,6 +30,7 @@ from api.masking import MaskedJSONResponse, install_log_masking
 from api.params import (
     MAX_ID,
     MAX_LIMIT,
+    MAX_OFFSET,
     MAX_QUERY,
     AskRequest,
     body_filters,
@@ -194,11 +195,18 @@ def create_app(
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="Sökfrågan")],
         filters: Filters = filters_from_query,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        sort: Annotated[str, Query(pattern="^(relevans|nyast|aldst)$")] = "relevans",
         mode: Annotated[str, Query(pattern="^(hybrid|bm25|dense)$")] = "hybrid",
         fusion: Annotated[str, Query(pattern="^(rrf|convex)$")] = DEFAULT_FUSION,
     ) -> dict[str, Any]:
+        """Relevant results only, one per § (or part without §): `total` counts them all,
+        `offset` pages through them, `facets` count them per value with the other filters
+        applied, `suggestions` offer spellings from the documents' own words."""
         check_query(q, service.mask)
-        return service.search(q, filters, limit=limit, mode=mode, fusion=fusion)
+        return service.search(
+            q, filters, limit=limit, mode=mode, fusion=fusion, offset=offset, sort=sort
+        )
 
     @app.get("/api/ask")
     def ask_get(

@@ -162,7 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="hybrid search over the chunks")
     p.add_argument("query")
     _filters(p)
-    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--limit", type=int, default=10, help="results per page (default 10)")
+    p.add_argument("--offset", type=int, default=0, help="results to skip (paging)")
+    p.add_argument(
+        "--sort",
+        choices=("relevans", "nyast", "aldst"),
+        default="relevans",
+        help="by relevance (default) or by date, newest or oldest first",
+    )
     p.add_argument("--mode", choices=("hybrid", "bm25", "dense"), default="hybrid")
     p.add_argument(
         "--fusion",
@@ -482,18 +489,31 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
+    if args.offset < 0:
+        raise ValueError("--offset must be 0 or more")
     body = _service(args).search(
-        args.query, _filters_from(args), limit=args.limit, mode=args.mode, fusion=args.fusion
+        args.query,
+        _filters_from(args),
+        limit=args.limit,
+        mode=args.mode,
+        fusion=args.fusion,
+        offset=args.offset,
+        sort=args.sort,
     )
-    shown = _shown(args, body)
+    shown = _shown(args, body)  # the body of GET /api/search
     if args.json:
         print(json.dumps(shown, ensure_ascii=False, indent=2))
         return 0
     for note in shown["notes"]:
         print(f"Obs: {note}")
     if not shown["results"]:
-        print("Inga träffar.")
-    for number, result in enumerate(shown["results"], start=1):
+        print("Inga träffar." if not shown["total"] else "Inga fler träffar.")
+    else:
+        last = shown["offset"] + len(shown["results"])
+        print(f"{shown['total']} träffar (visar {shown['offset'] + 1}–{last}).")
+    if shown["suggestions"]:
+        print("Menade du: " + " · ".join(shown["suggestions"]))
+    for number, result in enumerate(shown["results"], start=shown["offset"] + 1):
         scores = result["scores"]
         parts = [f"fused {scores['fused']:.4f}"] if not scores["exact"] else ["exakt träff"]
         if scores["bm25"] is not None:
@@ -505,6 +525,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"    {_marked(result)}")
         page = f", s. {result['page']}" if result["page"] else ""
         print(f"    {result['source']}{page} · chunk {result['chunk_id']} · {', '.join(parts)}")
+        for passage in result["passages"]:
+            print(f"    också: {_marked(passage)}")
+        if result["passages_total"] > len(result["passages"]):
+            print(f"    också: … och {result['passages_total'] - len(result['passages'])} till")
         for other in result["other_places"]:
             paragraf = f" § {other['paragraf']}" if other["paragraf"] else ""
             kind = f"{other['dokumenttyp']}, {other['datum']}"

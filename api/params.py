@@ -16,6 +16,7 @@ from index.filters import FILTER_SPECS, Filters
 
 MAX_QUERY = 500
 MAX_LIMIT = 50  # results per page
+MAX_OFFSET = 100_000  # how far paging reaches
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 

@@ -34,12 +34,22 @@ class Service:
         self.data.close()
 
     def search(
-        self, q: str, filters: Filters, *, limit: int, mode: str, fusion: str
+        self,
+        q: str,
+        filters: Filters,
+        *,
+        limit: int,
+        mode: str,
+        fusion: str,
+        offset: int = 0,
+        sort: str = "relevans",
     ) -> dict[str, Any]:
-        response = self.searcher.search(q, filters, limit=limit, mode=mode, fusion=fusion)
-        out = searched(self.data.store, response.as_dict(), filters)
-        out["facets"] = self.searcher.facets(q, mode)
-        return out
+        """Relevant results only, one card per § (or part without §), with the total, the
+        facets and spelling suggestions (`Searcher.find`), each result with its citation."""
+        page = self.searcher.find(
+            q, filters, limit=limit, mode=mode, fusion=fusion, offset=offset, sort=sort
+        )
+        return searched(self.data.store, page.as_dict(), filters)
 
     def ask(self, q: str, filters: Filters) -> dict[str, Any]:
         return answered(self.data.store, self.answerer.ask(q, filters), filters)

@@ -1,7 +1,7 @@
 """Query latency over a built data directory: BM25, dense and hybrid through the real
-`Searcher.search` (query embedding included, with the default threads), a profile of the
-hybrid path, and FAISS flat vs IVF (latency and recall@10 against exact search, one thread).
-Runs in its own process.
+`Searcher.find` (query embedding included, with the default threads), a profile of the
+chunk ranking path (`Searcher.rank`, whose retrievers find shares), and FAISS flat vs IVF
+(latency and recall@10 against exact search, one thread). Runs in its own process.
 """
 
 from __future__ import annotations
@@ -55,13 +55,13 @@ def query_latency(
                     searchers[f"{mode}-flat"] = (flat_searcher, mode)
     for query in queries[:WARMUP]:
         for s, mode in searchers.values():
-            s.search(query, limit=10, mode=mode)
+            s.find(query, limit=10, mode=mode)
     times: dict[str, list[float]] = {name: [] for name in searchers}
     for query in queries:  # interleaved: every setting sees the same moments of noise
         for name, (s, mode) in searchers.items():
             s._query_vectors.clear()  # query embedding is part of the latency
             started = time.perf_counter()
-            s.search(query, limit=10, mode=mode)
+            s.find(query, limit=10, mode=mode)
             times[name].append((time.perf_counter() - started) * 1000)
     out["latency"] = {name: stats(values) for name, values in times.items()}
     if "hybrid" in modes:

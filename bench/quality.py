@@ -17,6 +17,7 @@ from index.store import Store
 from search.answer import Answerer
 from search.evaluation import Question, evaluate, gold_chunks
 from search.hybrid import Searcher
+from search.relevance import DENSE_MIN, LEXICAL_SHARE, lexical_matches
 from swedish.analyzer import Analyzer, split_compound, stem
 
 from .measure import stats
@@ -40,6 +41,59 @@ def retrieval(data_dir: Path, questions: list[Question]) -> dict[str, Any]:
         out[name] = {"all": metrics.as_dict(), "by_kind": _by_kind(rows, questions)}
     data.close()
     return out
+
+
+# Kinds of evaluation queries that must find nothing (the relevance cutoff's negatives).
+NOTHING_KINDS = ("nonsens", "utanför")
+SHARES = (0.3, 0.4, 0.5, 0.6)
+COSINES = (0.84, 0.85, 0.86, 0.87, 0.88)
+
+
+def cutoff(data_dir: Path, questions: list[Question]) -> dict[str, Any]:
+    """The relevance cutoff's calibration: per answerable question, the best lexical share
+    and cosine of its gold chunks; per nonsense or off-topic query, the best of any chunk;
+    and for each pair of thresholds, how many questions keep a gold chunk and how many
+    negatives find nothing."""
+    data = DataDir(data_dir, readonly=True)
+    searcher = Searcher(data)
+    n = len(data.vectors)
+    gold: list[tuple[float, float]] = []
+    negative: list[tuple[float, float]] = []
+    for question in questions:
+        if not question.answerable and question.kind not in NOTHING_KINDS:
+            continue
+        lexical = lexical_matches(data.bm25, data.analyzer, question.question, share=0.0)
+        cosines = dict(data.vectors.search(searcher.embed_query(question.question), n))
+        if question.answerable:
+            chunks = gold_chunks(data.store, question)
+            gold.append(
+                (
+                    max(lexical.coverage.get(c, 0.0) for c in chunks),
+                    max(cosines.get(c, 0.0) for c in chunks),
+                )
+            )
+        else:
+            negative.append((max(lexical.coverage.values(), default=0.0), max(cosines.values())))
+    data.close()
+    grid = [
+        {
+            "share": share,
+            "cosine": cosine,
+            "gold_kept": sum(lex >= share or cos >= cosine for lex, cos in gold),
+            "negatives_empty": sum(lex < share and cos < cosine for lex, cos in negative),
+        }
+        for share in SHARES
+        for cosine in COSINES
+    ]
+    return {
+        "answerable": len(gold),
+        "negatives": len(negative),
+        "negative_max_share": max((lex for lex, _ in negative), default=0.0),
+        "negative_max_cosine": max((cos for _, cos in negative), default=0.0),
+        "gold_min_cosine": min((cos for _, cos in gold), default=0.0),
+        "grid": grid,
+        "chosen": {"share": LEXICAL_SHARE, "cosine": DENSE_MIN},
+    }
 
 
 def compound_questions(store: Store, questions: list[Question]) -> set[str]:

@@ -150,6 +150,8 @@ def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
     if opts.wants("quality"):
         log("quality: evaluation set, retrievers and fusions")
         results["quality"] = in_subprocess(quality.retrieval, embedded, questions)
+        log("quality: relevance cutoff calibration")
+        results["cutoff"] = in_subprocess(quality.cutoff, embedded, questions)
         log("quality: compound handling (BM25 rebuilt per analyzer)")
         results["compounds"] = in_subprocess(quality.compounds, embedded, questions, work)
     if opts.wants("answer"):

@@ -37,8 +37,42 @@ def quality_section(results: dict[str, Any], opts) -> str:
         f"Convex fusion beats RRF on {better} of 3 metrics here (the default is "
         f"`DEFAULT_FUSION` in search/hybrid.py).\n"
     )
+    if results.get("cutoff"):
+        out.append(cutoff_text(results["cutoff"]))
     out.append(reproduce(opts, "quality", extra="--sizes 0"))
     return "\n".join(out)
+
+
+def cutoff_text(cut: dict[str, Any]) -> str:
+    """The relevance cutoff's calibration (search/relevance.py)."""
+    chosen = (cut["chosen"]["share"], cut["chosen"]["cosine"])
+    rows = [
+        [
+            f(g["share"], 2),
+            f(g["cosine"], 2),
+            f"{g['gold_kept']}/{cut['answerable']}",
+            f"{g['negatives_empty']}/{cut['negatives']}",
+            "**chosen**" if (g["share"], g["cosine"]) == chosen else "",
+        ]
+        for g in cut["grid"]
+    ]
+    return "\n".join(
+        [
+            "### Relevance cutoff\n",
+            f"A passage is shown when its query words carry a share of the query's idf weight "
+            f"(`LEXICAL_SHARE`) or its cosine reaches `DENSE_MIN` (search/relevance.py). "
+            f"Calibrated on the {cut['answerable']} answerable questions (their gold "
+            f"passages must stay) and the {cut['negatives']} nonsense and off-topic queries "
+            "of the evaluation set (kinds `nonsens`, `utanför`: they must find nothing). "
+            f"The negatives reach at most share {f(cut['negative_max_share'], 3)} and cosine "
+            f"{f(cut['negative_max_cosine'], 4)}; the gold passages' cosine goes down to "
+            f"{f(cut['gold_min_cosine'], 4)}, so cosine alone cannot separate them and the "
+            "lexical share carries most questions. The cosine is set above the negatives' "
+            "maximum with a margin, because a larger corpus gives nonsense a higher best "
+            "cosine.\n",
+            table(["share", "cosine", "gold kept", "negatives empty", ""], rows),
+        ]
+    )
 
 
 def compounds_section(results: dict[str, Any], opts) -> str:

@@ -15,8 +15,9 @@ def latency_section(results: dict[str, Any], opts) -> str:
     if not scales:
         return ""
     out = [
-        "Through the real `Searcher.search` (retrievers, fusion, duplicate collapse, snippets, "
-        "result rows from SQLite), limit 10, no filters; dense and hybrid include embedding the "
+        "Through the real `Searcher.find`, the search of the API, CLI and UI (retrievers, the "
+        "relevance cutoff, fusion, cards per §, total and facets, snippets, result rows from "
+        "SQLite), limit 10, no filters; dense and hybrid include embedding the "
         "query (its cache is cleared before every query). `-flat` rows use an exact index in "
         "place of the IVF index that ingest built (measured in the same loop).\n"
     ]

@@ -64,6 +64,20 @@ class LexicalIndex(Protocol):
 
     def num_docs(self) -> int: ...
 
+    def search_terms(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
+        """The best `limit` chunks for these analyzer terms (BM25, no filters)."""
+        ...
+
+    def weighted_match(
+        self, units: list[tuple[list[str], float]], limit: int
+    ) -> list[tuple[int, float]]:
+        """Chunks by the summed weights of the units (term groups) they hold."""
+        ...
+
+    def similar_terms(self, word: str, limit: int = 20) -> list[int]:
+        """Chunks holding a term a few edits from `word` (spelling suggestions)."""
+        ...
+
 
 class DenseIndex(Protocol):
     """Chunk vectors, searched by cosine."""

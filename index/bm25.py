@@ -203,6 +203,63 @@ class BM25Index:
         ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
         return [(int(i), float(h[0])) for i, h in zip(ids, hits, strict=True)]
 
+    def search_terms(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
+        """(chunk_id, BM25 score) of the best `limit` chunks holding any of `terms`
+        (analyzed terms, as `Analyzer.query_words` gives them), without filters."""
+        if not terms:
+            return []
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, self._term(term)) for term in terms]
+        )
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit=max(limit, 1), count=False).hits
+        if not hits:
+            return []
+        ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
+        return list(zip(ids, (h[0] for h in hits), strict=True))
+
+    def weighted_match(
+        self, units: list[tuple[list[str], float]], limit: int
+    ) -> list[tuple[int, float]]:
+        """(chunk_id, summed weight of the units it holds) for the `limit` chunks with the
+        most weight; a unit is (terms, weight) and counts when any of its terms is there.
+        One search: each unit is a constant-score clause."""
+        clauses = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.const_score_query(
+                    tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Should, self._term(t)) for t in terms]
+                    ),
+                    float(weight),
+                ),
+            )
+            for terms, weight in units
+            if terms
+        ]
+        if not clauses:
+            return []
+        searcher = self.index.searcher()
+        hits = searcher.search(
+            tantivy.Query.boolean_query(clauses), limit=max(limit, 1), count=False
+        ).hits
+        if not hits:
+            return []
+        ids = searcher.fast_field_values("chunk_id", [h[1] for h in hits])
+        return list(zip(ids, (h[0] for h in hits), strict=True))
+
+    def similar_terms(self, word: str, limit: int = 20) -> list[int]:
+        """Chunks holding a term within two edits of `word` (spelling suggestions)."""
+        query = tantivy.Query.fuzzy_term_query(
+            self.schema, "body", word, distance=2 if len(word) > 5 else 1,
+            transposition_cost_one=True,
+        )
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit=limit, count=False).hits
+        if not hits:
+            return []
+        return [int(i) for i in searcher.fast_field_values("chunk_id", [h[1] for h in hits])]
+
     def _term(self, term: str) -> tantivy.Query:
         return tantivy.Query.term_query(self.schema, "body", term)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from swedish.analyzer import Analyzer
+from swedish.analyzer import ANALYZER_VERSION, Analyzer
 from swedish.domain import ROLES
 
 from .backend import Backend, DenseIndex, EmbeddedBackend, LexicalIndex
@@ -40,6 +40,7 @@ class DataDir:
         backend: str | None = None,
     ) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self.store = Store(self.path, readonly=readonly)
         self._embedder_spec = embedder
         self._backend = backend
@@ -94,19 +95,32 @@ class DataDir:
 
     @cached_property
     def indexes(self) -> Backend:
-        """Where the BM25 and vector indexes live (a Milvus server is reached on first use)."""
+        """Where the BM25 and vector indexes live (a Milvus server is reached on first use).
+        Indexes made by another analyzer version (before accent folding) are rebuilt beside
+        from the store by a command that may write; a read-only one searches what it has."""
         if self.backend == "milvus":
             from .milvus import MilvusBackend
 
-            return MilvusBackend(self.path, self.store, self.analyzer, lambda: self.embedder.dim)
-        return EmbeddedBackend(
-            self.path,
-            self.store,
-            self.analyzer,
-            lambda: self.embedder.dim,
-            ann_threshold=self.ann_threshold,
-            on_reset=self.reconcile_bm25,
-        )
+            backend = MilvusBackend(
+                self.path, self.store, self.analyzer, lambda: self.embedder.dim
+            )
+        else:
+            backend = EmbeddedBackend(
+                self.path,
+                self.store,
+                self.analyzer,
+                lambda: self.embedder.dim,
+                ann_threshold=self.ann_threshold,
+                on_reset=self.reconcile_bm25,
+            )
+        if self.readonly or self.store.get_meta("analyzer") == ANALYZER_VERSION:
+            return backend
+        self.__dict__["indexes"] = backend
+        if self.store.scalar("SELECT count(*) FROM chunks"):
+            self.rebuild_indexes()
+        with self.store.transaction() as conn:
+            self.store.set_meta(conn, "analyzer", ANALYZER_VERSION)
+        return backend
 
     @property
     def bm25(self) -> LexicalIndex:

@@ -2,7 +2,8 @@
 
 A question's gold places are given as (file, §, a verbatim phrase); the gold chunks are the
 chunks of that file (and §) whose text holds the phrase. A result counts as a hit when it or
-one of the duplicates collapsed into it is a gold chunk.
+one of the duplicates collapsed into it is a gold chunk, or (a result being a card for a
+whole §) one of the other matching passages of its § is.
 """
 
 from __future__ import annotations
@@ -93,10 +94,14 @@ def evaluate(
         gold = gold_chunks(store, question)
         if not gold:
             raise ValueError(f"{question.id}: no chunk holds its gold phrase")
-        response = searcher.search(question.question, limit=10, mode=mode, fusion=fusion)
+        response = searcher.find(question.question, limit=10, mode=mode, fusion=fusion)
         rank = None
         for position, result in enumerate(response.results, start=1):
-            places = {result["chunk_id"], *(o["chunk_id"] for o in result["other_places"])}
+            places = {
+                result["chunk_id"],
+                *(o["chunk_id"] for o in result["other_places"]),
+                *(p["chunk_id"] for p in result["passages"]),
+            }
             if places & gold:
                 rank = position
                 break

@@ -1,5 +1,10 @@
 """Hybrid search: Swedish BM25 and multilingual embeddings, fused, filtered, deduplicated.
 
+`Searcher.find` is the search people see (API, CLI, web UI): only relevant chunks
+(search/relevance.py), one card per § with an honest total and true facets
+(search/cards.py), sorted and paged. `Searcher.search` ranks chunks without a cutoff, for
+the question answerer, which picks sentences from many candidate chunks itself.
+
 Both retrievers apply the filters themselves (BM25 inside tantivy, dense through a FAISS id
 selector), so a filtered search still fills `limit`. Lists are fused by a convex combination
 of min-max normalized scores (the default, chosen by measurement) or by reciprocal rank
@@ -11,7 +16,6 @@ the other places listed.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,9 +28,19 @@ from index.filters import Filters
 from swedish.domain import ROLES
 from swedish.patterns import normalize_dnr, reference_key
 
-from .facts import arende_of, chunk_references
+from .cards import Card, ChunkTables, Grouping
+from .facts import arende_of
 from .query import ParsedQuery, parse_query
+from .relevance import (
+    BOILERPLATE_PLACES,
+    BOILERPLATE_WEIGHT,
+    DENSE_DEPTH,
+    DENSE_MIN,
+    LexicalMatches,
+    lexical_matches,
+)
 from .snippets import make_snippet
+from .suggest import suggestions
 
 RRF_K = 60
 # Convex fusion beat RRF on hit@1 and MRR@10 of the evaluation set and tied on hit@5, and
@@ -37,6 +51,11 @@ CANDIDATES = 100
 CONVEX_ALPHA = 0.5
 # Other places of a result's text listed with it (all are counted).
 OTHER_PLACES_SHOWN = 20
+# Other matching passages of a result's § listed in its card (all are counted).
+PASSAGES_SHOWN = 5
+SORTS = ("relevans", "nyast", "aldst")
+# An exact lookup's § rank above every scored match (fused scores are at most 1).
+EXACT_SCORE = 2.0
 RESULT_FIELDS = (
     "paragraph_id",
     "part_id",
@@ -84,6 +103,40 @@ class SearchResponse:
         }
 
 
+@dataclass
+class SearchPage:
+    """One page of a search: a card per § (or part), the honest total and true facets."""
+
+    query: str
+    mode: str
+    sort: str
+    offset: int
+    total: int
+    total_exact: bool  # False: more passages matched than a search collects (a lower bound)
+    results: list[dict[str, Any]]
+    facets: dict[str, list[dict[str, Any]]]
+    suggestions: list[str]
+    embedded: int
+    not_embedded: int
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "sort": self.sort,
+            "total": self.total,
+            "total_exact": self.total_exact,
+            "offset": self.offset,
+            "results": self.results,
+            "facets": self.facets,
+            "suggestions": self.suggestions,
+            "embedded": self.embedded,
+            "not_embedded": self.not_embedded,
+            "notes": self.notes,
+        }
+
+
 class Searcher:
     """Search over one data directory; safe to share between threads."""
 
@@ -92,6 +145,7 @@ class Searcher:
         self._query_vectors: dict[str, np.ndarray] = {}  # the last 512 queries' vectors
         self._cache_lock = threading.Lock()
         self._coverage: tuple[int, tuple[int, int]] | None = None  # (generation, counts)
+        self.tables = ChunkTables(data.store)
 
     # --- retrievers ----------------------------------------------------------------------
 
@@ -180,6 +234,144 @@ class Searcher:
             )
         return response
 
+    def find(
+        self,
+        text: str,
+        filters: Filters | None = None,
+        limit: int = 10,
+        mode: str = "hybrid",
+        fusion: str = DEFAULT_FUSION,
+        *,
+        offset: int = 0,
+        sort: str = "relevans",
+    ) -> SearchPage:
+        """The search people see: only relevant chunks (search/relevance.py), one card per
+        § or part, `total` of all of them, facets counted over all of them, paged by
+        `offset`, sorted by relevance or date (`nyast`, `aldst`)."""
+        if mode not in ("hybrid", "bm25", "dense"):
+            raise ValueError(f"unknown mode {mode!r}")
+        if fusion not in ("rrf", "convex"):
+            raise ValueError(f"unknown fusion {fusion!r}")
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
+        if offset < 0 or limit < 1:
+            raise ValueError("offset must be 0 or more and limit 1 or more")
+        query = parse_query(text)
+        filters = filters or Filters()
+        hits, lexical = self.relevant(query, mode, fusion)
+        table = self.tables.get()
+        scores = {h.chunk_id: h.fused for h in hits.values()}
+        grouping = Grouping(table, self.data.store, scores, filters)
+        cards = grouping.page(sort, offset, limit, {h.chunk_id for h in hits.values() if h.exact})
+        total = grouping.total()
+        results = self.present_cards(query, cards, hits)
+        suggested: list[str] = []
+        if mode != "dense" and (lexical.unknown or not total):
+            suggested = suggestions(self.data.bm25, self.data.analyzer, self.data.store, text)
+        embedded, missing = self.coverage()
+        # The lists the relevant set comes from were cut: the total is a lower bound.
+        close = sum(h.dense is not None and h.dense >= DENSE_MIN for h in hits.values())
+        exact = lexical.complete and close < DENSE_DEPTH
+        page = SearchPage(
+            text, mode, sort, offset, total, exact, results, grouping.facets(), suggested,
+            embedded, missing,
+        )
+        if mode != "bm25" and missing:
+            page.notes.append(
+                f"{missing} av {embedded + missing} textavsnitt är inte inbäddade än; den "
+                "semantiska sökningen täcker bara resten (kör `namnd embed`)."
+            )
+        return page
+
+    def relevant(
+        self, query: ParsedQuery, mode: str, fusion: str
+    ) -> tuple[dict[int, Hit], LexicalMatches]:
+        """Every relevant chunk of the whole index with its scores, before filters (the
+        filters narrow this set: search/cards.py). Exact lookups score above the rest;
+        boilerplate scores at BOILERPLATE_WEIGHT."""
+        self.data.refresh()
+        vector = self.start_embedding(query.text) if mode in ("hybrid", "dense") else None
+        first, rest = self.exact_lookup(query, Filters())
+        phrase_ids: np.ndarray | None = None
+        if query.phrases:
+            # A quoted phrase must match: both sides keep only phrase matches.
+            everything = max(self.data.bm25.num_docs(), 1)
+            phrase_ids = np.asarray(
+                [i for i, _ in self.data.bm25.search("", everything, phrases=query.phrases)],
+                dtype=np.int64,
+            )
+        lexical = LexicalMatches()
+        if mode in ("hybrid", "bm25"):
+            lexical = lexical_matches(self.data.bm25, self.data.analyzer, query.text)
+            if phrase_ids is not None:
+                allowed = set(phrase_ids.tolist())
+                lexical.scores = {i: v for i, v in lexical.scores.items() if i in allowed}
+        semantic: list[tuple[int, float]] = []
+        if vector is not None and (phrase_ids is None or len(phrase_ids)):
+            semantic = self.dense(vector(), DENSE_DEPTH, phrase_ids)
+        lexical_list = sorted(lexical.scores.items(), key=lambda item: (-item[1], item[0]))
+        fused = fuse(lexical_list, semantic, fusion)
+        hits = {
+            h.chunk_id: h
+            for h in fused
+            if h.chunk_id in lexical.scores or (h.dense is not None and h.dense >= DENSE_MIN)
+        }
+        table = self.tables.get()
+        ids, rows = table.rows(hits)
+        for chunk_id, places in zip(ids.tolist(), table.places[rows].tolist(), strict=True):
+            if places >= BOILERPLATE_PLACES:
+                hits[chunk_id].fused *= BOILERPLATE_WEIGHT
+        exact = [*first, *rest]
+        for position, chunk_id in enumerate(exact):
+            hit = hits.get(chunk_id) or Hit(chunk_id)
+            # Lookup order first (the opening chunk of each § newest first, then the rest).
+            hit.fused = EXACT_SCORE + (len(exact) - position) / (len(exact) + 1)
+            hit.exact = True
+            hits[chunk_id] = hit
+        return hits, lexical
+
+    def present_cards(
+        self, query: ParsedQuery, cards: list[Card], hits: dict[int, Hit]
+    ) -> list[dict[str, Any]]:
+        """Result objects for cards: the best chunk as the result, with the other matching
+        passages of its § (best first) and the other places of its text."""
+        if not cards:
+            return []
+        passages = {c.key: c.chunks[1 : 1 + PASSAGES_SHOWN] for c in cards}
+        wanted = [c.best for c in cards] + [i for p in passages.values() for i in p]
+        rows = {row["id"]: row for row in self._rows(wanted)}
+        terms = self._highlight_terms(query)
+        out: list[dict[str, Any]] = []
+        for card in cards:
+            row = rows.get(card.best)
+            if row is None:  # deleted between the two reads
+                continue
+            result = self._result(row, hits[card.best], terms, *self._others(row))
+            result["passages"] = [
+                self._passage(rows[i], terms) for i in passages[card.key] if i in rows
+            ]
+            result["passages_total"] = len(card.chunks) - 1
+            out.append(result)
+        return out
+
+    def _passage(self, row, terms: set[str]) -> dict[str, Any]:
+        snippet = make_snippet(self.data.analyzer, row["text"], terms)
+        return {
+            "chunk_id": row["id"],
+            "snippet": snippet.text,
+            "highlights": [list(h) for h in snippet.highlights],
+            "sektion": row["sektion"],
+            "page": row["page"],
+            "start": row["start"],
+            "end": row["end"],
+        }
+
+    def _highlight_terms(self, query: ParsedQuery) -> set[str]:
+        terms = set(self.data.analyzer.query_terms(query.text))
+        for phrase in query.phrases:
+            terms.update(t for _, t in self.data.analyzer.phrase(phrase))
+        return terms
+
     def rank(
         self, query: ParsedQuery, filters: Filters, limit: int, mode: str, fusion: str
     ) -> list[Hit]:
@@ -266,69 +458,6 @@ class Searcher:
         missing = pending_count(self.data.store, name)
         return total - missing, missing
 
-    def facets(self, text: str, mode: str = "hybrid", depth: int = 200) -> dict[str, Any]:
-        """Where a query's best matches are: counts per kommun, nämnd, år, dokumenttyp,
-        referens, and the roles and parties of the positions taken in their §, over the top
-        `depth` distinct texts, before filters (so other choices show theirs)."""
-        hits = self.rank(parse_query(text), Filters(), depth, mode, DEFAULT_FUSION)
-        ids = [h.chunk_id for h in hits[: depth * 2]]
-        counters: dict[str, Counter[str]] = {
-            "kommun": Counter(),
-            "namnd": Counter(),
-            "ar": Counter(),
-            "dokumenttyp": Counter(),
-            "referenser": Counter(),
-            "roll": Counter(),
-            "parti": Counter(),
-        }
-        seen: set[int] = set()
-        rows = {
-            row["id"]: row
-            for row in self._rows(
-                ids, "c.id, c.dup_group, c.kommun, c.namnd, c.datum, c.dokumenttyp, c.paragraph_id"
-            )
-        }
-        references = chunk_references(self.data.store, list(rows))
-        roles, parties = self._positions({r["paragraph_id"] for r in rows.values()})
-        for chunk_id in ids:
-            row = rows.get(chunk_id)
-            if row is None or row["dup_group"] in seen:
-                continue
-            seen.add(row["dup_group"])
-            counters["kommun"][row["kommun"] or "okänd"] += 1
-            counters["namnd"][row["namnd"] or "okänd"] += 1
-            counters["ar"][(row["datum"] or "okänt")[:4]] += 1
-            counters["dokumenttyp"][row["dokumenttyp"]] += 1
-            counters["referenser"].update(references.get(chunk_id, ()))
-            counters["roll"].update(roles.get(row["paragraph_id"], ()))
-            counters["parti"].update(parties.get(row["paragraph_id"], ()))
-            if len(seen) >= depth:
-                break
-        return {  # ties by value: role and party sets iterate in a per-process order
-            name: [{"value": v, "count": c} for v, c in sorted(counter.items(), key=_by_count)]
-            for name, counter in counters.items()
-        }
-
-    def _positions(
-        self, paragraph_ids: set[int | None]
-    ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-        """The roles (reservation, yrkande, …) and the parties of the positions in each §."""
-        ids = sorted(p for p in paragraph_ids if p is not None)
-        roles: dict[int, set[str]] = {}
-        parties: dict[int, set[str]] = {}
-        for start in range(0, len(ids), 900):
-            batch = ids[start : start + 900]
-            for row in self.data.store.query(
-                f"""SELECT paragraph_id, roll, party FROM persons
-                    WHERE paragraph_id IN ({",".join("?" * len(batch))})
-                      AND roll IN ({",".join("?" * len(ROLES))})""",
-                [*batch, *ROLES],
-            ):
-                roles.setdefault(row["paragraph_id"], set()).add(row["roll"])
-                if row["party"]:
-                    parties.setdefault(row["paragraph_id"], set()).add(row["party"])
-        return roles, parties
-
     # --- presenting ----------------------------------------------------------------------
 
     def present(self, query: ParsedQuery, hits: list[Hit], limit: int) -> list[dict[str, Any]]:
@@ -360,9 +489,7 @@ class Searcher:
             if len(chosen) >= limit:
                 break
         rows = {row["id"]: row for row in self._rows([h.chunk_id for h in chosen])}
-        terms = set(self.data.analyzer.query_terms(query.text))
-        for phrase in query.phrases:
-            terms.update(t for _, t in self.data.analyzer.phrase(phrase))
+        terms = self._highlight_terms(query)
         return [
             self._result(rows[hit.chunk_id], hit, terms, *self._others(rows[hit.chunk_id]))
             for hit in chosen
@@ -518,6 +645,3 @@ def filter_sql(filters: Filters) -> tuple[str, list[Any]]:
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 5)
 
-
-def _by_count(item: tuple[str, int]) -> tuple[int, str]:
-    return -item[1], item[0]

@@ -5,12 +5,18 @@ closed forms people search verbatim: diarienummer (`SOCN/2023:98`), `§ 74`, law
 references (`4 kap. 1 § SoL`, `Ds 2023:17`). Compound words are split against the hunspell-sv
 word list into extra tokens at the same position, so `barnfamiljer` also matches `familj`
 (the choice of compound handling was measured: see BENCHMARKS.md).
+
+Accent-free queries: a term with å, ä, ö (or é, ü, …) is also indexed folded to plain
+letters at the same position (`vräkning` and `vrakning`), so `vrakning` finds vräkning. A
+query word written with its accents asks only for the exact term (`får` does not match
+`far`); a query word without them matches both spellings.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +39,10 @@ _WORD = re.compile(r"\w+(?:[-–]\w+)*", re.UNICODE)
 _SECTION_REF = re.compile(r"§\s*(\d{1,4})(?!\s*[-–]?\s*\d*\s*(?:kap|st\b))")
 
 
+# Bumped when the terms a text gets change; a data directory indexed with another version
+# rebuilds its BM25 index (DataDir.bm25). 2: folded accent-free terms.
+ANALYZER_VERSION = "2"
+
 # Prefixes of the exact terms `exact_terms` makes.
 _EXACT_PREFIXES = ("dnr:", "ref:", "§")
 
@@ -43,6 +53,19 @@ class Token:
     position: int
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """A query word: it matches a text holding one of `whole` (its stem) or all of its
+    compound members (`parts`)."""
+
+    whole: tuple[str, ...]
+    parts: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.whole, *self.parts)))
 
 
 @lru_cache(maxsize=1)
@@ -113,8 +136,29 @@ class Analyzer:
         return _word_terms(self.compounds, word)
 
     def query_terms(self, text: str) -> list[str]:
-        """Distinct terms of a query, in order."""
-        return list(dict.fromkeys(t.term for t in self.tokens(text)))
+        """Distinct terms of a query, in order; a word written with accents asks for its
+        exact terms only, not their folded twins."""
+        terms: list[str] = []
+        for match in _WORD.finditer(text.lower()):
+            terms += _own_terms(self.compounds, match[0])
+        terms += [term for _, _, term in exact_terms(text)]
+        return list(dict.fromkeys(terms))
+
+    def query_words(self, text: str) -> list[QueryWord]:
+        """The query's content words in order, without repeats: each with the terms that
+        match it whole and its compound members' terms. A dnr, reference or `§ N` is one
+        word (its exact term), and the plain words inside it are not counted again."""
+        exact = exact_terms(text)
+        words: list[QueryWord] = []
+        for match in _WORD.finditer(text.lower()):
+            word = match[0]
+            if word in STOPWORDS or any(a <= match.start() < b for a, b, _ in exact):
+                continue
+            # A query word without accents finds the accent-free twins the index holds; one
+            # with accents asks for its own spelling.
+            words.append(QueryWord((stem(word),), _own_terms(self.compounds, word)[1:]))
+        words += [QueryWord((term,)) for _, _, term in exact]
+        return list(dict.fromkeys(words))
 
     def phrase(self, text: str) -> list[tuple[int, str]]:
         """A quoted phrase as (relative position, stem) pairs for a phrase query."""
@@ -131,14 +175,35 @@ class Analyzer:
 
 @lru_cache(maxsize=500_000)
 def _word_terms(compounds: str, word: str) -> tuple[str, ...]:
-    """Cached per word (running text repeats its words): see `Analyzer.word_terms`."""
+    """Cached per word (running text repeats its words): see `Analyzer.word_terms`. Terms
+    with accents are followed by their folded twins."""
     if word in STOPWORDS:
         return ()
     if compounds == "split":
-        return (stem(word), *(stem(part) for part in split_compound(word)))
-    if compounds == "ngram" and len(word) >= 8:
-        return (stem(word), *(f"#{word[i : i + 4]}" for i in range(len(word) - 3)))
-    return (stem(word),)
+        terms: tuple[str, ...] = (stem(word), *(stem(part) for part in split_compound(word)))
+    elif compounds == "ngram" and len(word) >= 8:
+        terms = (stem(word), *(f"#{word[i : i + 4]}" for i in range(len(word) - 3)))
+    else:
+        terms = (stem(word),)
+    return tuple(dict.fromkeys((*terms, *(fold(t) for t in terms))))
+
+
+@lru_cache(maxsize=200_000)
+def fold(term: str) -> str:
+    """A term without diacritics: vräkning -> vrakning, försörjningsstöd -> forsorjningsstod."""
+    if term.isascii():
+        return term
+    decomposed = unicodedata.normalize("NFD", term)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _own_terms(compounds: str, word: str) -> tuple[str, ...]:
+    """A query word's terms: with accents, without the folded twins of its terms."""
+    terms = _word_terms(compounds, word)
+    if word == fold(word):
+        return terms
+    twins = {fold(t) for t in terms if fold(t) != t}
+    return tuple(t for t in terms if t not in twins)
 
 
 def _position_at(word_positions: list[tuple[int, int]], offset: int) -> int:

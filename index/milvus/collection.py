@@ -486,6 +486,63 @@ class MilvusIndex:
 
         return self._call(search, [])
 
+    def search_terms(self, terms: list[str], limit: int) -> list[tuple[int, float]]:
+        """As `BM25Index.search_terms` (at most 16,384 chunks, Milvus' top-k cap)."""
+        terms = [term(t) for t in terms]
+        limit = min(limit, MAX_TOPK)
+        if not terms or limit <= 0:
+            return []
+
+        def search(client) -> list[tuple[int, float]]:
+            hits = client.search(
+                self.collection,
+                data=[" ".join(terms)],
+                anns_field="sparse",
+                limit=limit,
+                output_fields=[],
+                search_params={"metric_type": "BM25", "params": {"drop_ratio_search": 0.0}},
+                timeout=TIMEOUT,
+            )[0]
+            return [(int(hit["id"]), float(hit["distance"])) for hit in hits]
+
+        return self._call(search, [])
+
+    def weighted_match(
+        self, units: list[tuple[list[str], float]], limit: int
+    ) -> list[tuple[int, float]]:
+        """As `BM25Index.weighted_match`, from one search per unit (Milvus has no
+        constant-score query): each unit's best `limit` chunks."""
+        weights: dict[int, float] = {}
+        for terms, weight in units:
+            for chunk_id, _ in self.search_terms(terms, limit):
+                weights[chunk_id] = weights.get(chunk_id, 0.0) + weight
+        return sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+    def similar_terms(self, word: str, limit: int = 20) -> list[int]:
+        """Chunks holding a term one edit from `word` (a deleted, changed or added
+        letter), found by `like` patterns over the token text: Milvus has no term dictionary
+        to search."""
+        if len(word) < 4 or "_" in word or "%" in word:
+            return []
+        patterns = {f"{word[:i]}_{word[i + 1:]}" for i in range(len(word))}  # changed
+        patterns |= {f"{word[:i]}_{word[i:]}" for i in range(1, len(word))}  # added
+        patterns |= {f"{word[:i]}{word[i + 1:]}" for i in range(1, len(word))}  # deleted
+        conditions = [c for c in (like_term(p) for p in sorted(patterns)) if c]
+        if not conditions:
+            return []
+
+        def query(client) -> list[int]:
+            rows = client.query(
+                self.collection,
+                filter=" or ".join(f"({c})" for c in conditions),
+                output_fields=["chunk_id"],
+                limit=limit,
+                timeout=TIMEOUT,
+            )
+            return [int(r["chunk_id"]) for r in rows]
+
+        return self._call(query, [])
+
     def _phrases_in(self, entity: dict[str, Any], words: list[list[tuple[int, str]]]) -> bool:
         tokens = body_tokens(self.analyzer, entity["context"], entity["body"])
         tokens = [Token(term(t.term), t.position, t.start, t.end) for t in tokens]

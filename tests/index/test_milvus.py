@@ -194,6 +194,30 @@ def test_hybrid_search_through_the_searcher_finds_the_gold_paragraph(milvus_data
         assert len(set(ours) & set(theirs)) >= 0.7 * len(theirs), question
 
 
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [("budget", Filters()), ("vrakning", Filters()), ("granskning", Filters(kommun="Eskilstuna")),
+     ("xyzzyqwerty", Filters())],
+)
+def test_the_journalist_search_finds_the_same_cards_and_counts_as_tantivy(
+    milvus_data, embedded, query, filters
+):
+    ours = Searcher(milvus_data).find(query, filters, limit=50)
+    theirs = Searcher(embedded).find(query, filters, limit=50)
+    # The same analyzer tokens and vectors: the same relevant set, so the same counts.
+    assert ours.total == theirs.total
+    assert ours.facets == theirs.facets
+    key = lambda r: (r["source"], r["paragraf"], r["rubrik"])  # noqa: E731
+    assert {key(r) for r in ours.results} == {key(r) for r in theirs.results}
+    if query == "xyzzyqwerty":
+        assert ours.total == 0
+
+
+def test_spelling_suggestions_on_milvus(milvus_data):
+    page = Searcher(milvus_data).find("vräknig")
+    assert page.total == 0 and "vräkning" in page.suggestions
+
+
 # --- filters and phrases -------------------------------------------------------------------
 
 

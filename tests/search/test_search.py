@@ -132,7 +132,8 @@ def test_cli_search_json(backend_data, capsys):
                  "--data-dir", str(backend_data.path)])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["total"] == 3 and out["results"][0]["kommun"] == "Eskilstuna"
+    assert len(out["results"]) == 3 and out["total"] >= 3
+    assert out["results"][0]["kommun"] == "Eskilstuna"
 
 
 def test_cli_rejects_bad_dates(embedded, capsys):

@@ -165,6 +165,89 @@ def test_keyboard_only(tab):
     assert set(cards(tab).evaluate_all("cards => cards.map(c => c.dataset.kommun)")) == {value}
 
 
+def test_nonsense_says_inga_traffar_and_a_misspelling_offers_menade_du(tab):
+    tab.goto("/?q=xyzzyqwerty")
+    expect(tab.page.get_by_role("heading", level=1)).to_have_text("Inga träffar för ”xyzzyqwerty”")
+    expect(cards(tab)).to_have_count(0)
+    expect(tab.page.locator(".empty")).to_contain_text("Inga träffar")
+    expect(tab.page.locator("#status")).to_have_text(re.compile(r"Inga träffar"))
+    tab.shot("nonsens")
+    tab.goto("/?q=vr%C3%A4knig")
+    expect(tab.page.get_by_role("heading", level=1)).to_contain_text("Inga träffar")
+    suggestion = tab.page.locator(".suggestions a", has_text="vräkning")
+    expect(tab.page.locator(".suggestions")).to_contain_text("Menade du:")
+    tab.shot("menade-du")
+    suggestion.first.click()
+    expect(tab.page).to_have_url(re.compile(r"q=vr%C3%A4kning(&|$)"))
+    tab.settle()
+    expect(cards(tab).first).to_be_visible()
+
+
+def test_the_count_is_the_total_and_the_pages_reach_every_result(tab, api):
+    body = api.get("/api/search", params={"q": "budget", "limit": 3}).json()
+    total = body["total"]
+    assert total > 3
+    tab.goto("/?q=budget&limit=3")
+    expect(tab.page.get_by_role("heading", level=1)).to_have_text(f"{total} träffar för ”budget”")
+    expect(tab.page.locator(".pager p")).to_have_text(f"Visar 1–3 av {total}")
+    tab.page.get_by_role("link", name="Nästa →").click()
+    expect(tab.page).to_have_url(re.compile(r"sida=2"))
+    tab.settle()
+    second = api.get("/api/search", params={"q": "budget", "limit": 3, "offset": 3}).json()
+    shown = cards(tab).evaluate_all("cards => cards.map(c => Number(c.dataset.chunk))")
+    assert shown == [r["chunk_id"] for r in second["results"]]
+    expect(tab.page.locator(".pager p")).to_have_text(re.compile(rf"Visar 4–\d+ av {total}"))
+    tab.shot("sida-2")
+
+
+def test_a_skip_link_takes_keyboard_users_past_the_filters(tab):
+    tab.goto("/?q=budget")
+    filters = tab.page.locator("a[data-facet]").count()
+    presses = 0
+    while tab.page.evaluate("document.activeElement.textContent") != "Hoppa till träffarna":
+        assert presses < filters, (presses, filters)  # fewer Tabs than there are filters
+        tab.page.keyboard.press("Tab")
+        presses += 1
+    tab.page.keyboard.press("Enter")
+    title = cards(tab).first.locator(".card__title a")
+    expect(title).to_be_focused()
+    tab.shot("hoppa")
+
+
+def test_sort_by_date_and_a_date_range(tab):
+    tab.goto("/?q=budget")
+    tab.page.get_by_label("Sortera").select_option("nyast")
+    expect(tab.page).to_have_url(re.compile(r"sort=nyast"))
+    tab.settle()
+    dates = [re.search(r"\d{4}-\d{2}-\d{2}", t)[0]
+             for t in tab.page.locator("article.result .meta").all_inner_texts()]
+    assert dates == sorted(dates, reverse=True) and len(set(dates)) > 1
+    tab.page.get_by_label("Från", exact=True).fill("2023-01-01")
+    tab.page.get_by_label("Till", exact=True).fill("2023-12-31")
+    tab.page.get_by_role("button", name="Visa").click()
+    expect(tab.page).to_have_url(re.compile(r"from=2023-01-01&to=2023-12-31"))
+    tab.settle()
+    dates = [re.search(r"\d{4}-\d{2}-\d{2}", t)[0]
+             for t in tab.page.locator("article.result .meta").all_inner_texts()]
+    assert dates and all("2023-01-01" <= d <= "2023-12-31" for d in dates), dates
+    expect(tab.page.locator(".chip")).to_contain_text(["Datum: 2023-01-01–2023-12-31"])
+    tab.shot("datum")
+
+
+def test_the_place_stays_in_view_at_a_passage_and_the_link_copies(tab, api):
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    result = api.get("/api/search", params={"q": "SOCN/2023:82"}).json()["results"][0]
+    tab.goto(f"/?doc={result['document_id']}&chunk={result['passages'][-1]['chunk_id']}")
+    context = tab.page.locator(".doc-context")
+    expect(context).to_be_in_viewport()
+    for fact in (result["kommun"], result["namnd"], result["datum"], "§ 75"):
+        expect(context).to_contain_text(fact)
+    tab.page.get_by_role("button", name="Kopiera länk").click()
+    expect(tab.page.get_by_role("button", name="Länken är kopierad")).to_be_visible()
+    assert tab.page.evaluate("navigator.clipboard.readText()") == tab.page.url
+    tab.shot("kopiera-lank")
+
+
 def test_open_a_document_at_its_paragraph(tab, api):
     tab.goto("/?q=SOCN/2023:82")
     first = cards(tab).first

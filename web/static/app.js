@@ -48,6 +48,12 @@ const FILTERS = [
 const SEARCH_ONLY = new Set(["roll", "parti", "ref"]);
 const UNKNOWN = new Set(["okänd", "okänt"]); // facet values that cannot be filtered on
 const DEFAULT_LIMIT = 20;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const SORTS = [
+  ["relevans", "Relevans"],
+  ["nyast", "Nyast först"],
+  ["aldst", "Äldst först"],
+];
 const MAX_LIMIT = 50;
 const WIDE = "(min-width: 56rem)";
 
@@ -67,6 +73,10 @@ function apiFilters(state, { search = true } = {}) {
   if (state.ar && /^\d{4}$/.test(state.ar)) {
     out.from = `${state.ar}-01-01`;
     out.to = `${state.ar}-12-31`;
+  } else {
+    // A chosen year is the date range; otherwise the range typed in the form.
+    if (ISO_DATE.test(state.from || "")) out.from = state.from;
+    if (ISO_DATE.test(state.to || "")) out.to = state.to;
   }
   return out;
 }
@@ -111,7 +121,7 @@ form.addEventListener("submit", (event) => {
   }
   const state = readState();
   // Focus stays in the search box (to refine the query); the status line announces the count.
-  navigate(urlFor({ ...searchPart(state), q, mode: formMode(), limit: undefined }), {
+  navigate(urlFor({ ...searchPart(state), q, mode: formMode(), limit: undefined, sida: undefined }), {
     focus: "none",
   });
 });
@@ -122,7 +132,9 @@ form.addEventListener("change", (event) => {
   submit.textContent = mode ? "Fråga" : "Sök";
   const state = readState();
   const q = input.value.trim() || state.q;
-  if (q) navigate(urlFor({ ...searchPart(state), q, mode, limit: undefined }), { focus: "none" });
+  if (q) navigate(urlFor({ ...searchPart(state), q, mode, limit: undefined, sida: undefined }), {
+    focus: "none",
+  });
   else syncForm({ mode });
 });
 
@@ -310,71 +322,149 @@ function notEmbeddedNotice(missing, total) {
 
 async function searchView(state) {
   const limit = Math.min(Math.max(parseInt(state.limit, 10) || DEFAULT_LIMIT, 1), MAX_LIMIT);
+  const pageNumber = Math.max(parseInt(state.sida, 10) || 1, 1);
+  const offset = (pageNumber - 1) * limit;
+  const sort = SORTS.some(([value]) => value === state.sort) ? state.sort : "relevans";
   const params = { q: state.q, ...apiFilters(state) };
-  const response = await getJSON("/api/search", { ...params, limit });
+  const response = await getJSON("/api/search", {
+    ...params,
+    limit,
+    offset,
+    sort: sort === "relevans" ? undefined : sort,
+  });
   setFeed(searchFeedUrl(params), `Nämndsök: ${state.q}`);
+  const total = response.total;
   const count = response.results.length;
-  const heading = count
-    ? `${count} ${count === 1 ? "träff" : "träffar"} för ”${state.q}”`
+  const heading = total
+    ? `${response.total_exact ? "" : "Minst "}${total} ${total === 1 ? "träff" : "träffar"} för ”${state.q}”`
     : `Inga träffar för ”${state.q}”`;
   const results = h(
     "section",
     { class: "results", "aria-labelledby": "results-title" },
-    h("h1", { id: "results-title", tabindex: "-1" }, heading),
+    h("div", { class: "results__head" },
+      h("h1", { id: "results-title", tabindex: "-1" }, heading), copyLinkButton()),
     activeFilters(state),
     notes(response),
+    suggestionLine(state, response.suggestions, total),
+    total ? resultTools(state, sort) : null,
     followTools(searchFeedUrl(params), searchCsvUrl({ ...params, limit })),
     count
       ? h(
           "ol",
-          { class: "result-list" },
+          { class: "result-list", id: "result-list", start: offset + 1 },
           response.results.map((r) => h("li", {}, resultCard(state, r))),
         )
       : h(
           "div",
           { class: "empty" },
-          h("p", {}, "Inga träffar. Prova andra eller färre ord", hasFilters(state) ? "," : "."),
-          hasFilters(state)
+          total
+            ? h("p", {}, "Inga fler träffar på den här sidan. ",
+              route(urlFor({ ...state, sida: undefined }), {}, "Till första sidan"), ".")
+            : h("p", {}, "Inga träffar. Prova andra eller färre ord", hasFilters(state) ? "," : "."),
+          !total && hasFilters(state)
             ? h("p", {}, "eller ", route(urlFor(clearFilters(state)), {}, "ta bort filtren"), ".")
             : null,
         ),
-    count === limit && limit < MAX_LIMIT
-      ? h("p", { class: "more" }, route(urlFor({ ...state, limit: MAX_LIMIT }), {
-          "data-focus": "none",
-        }, "Visa fler träffar"))
-      : null,
+    count ? pager(state, total, offset, count, limit, pageNumber) : null,
     count
       ? h(
           "p",
           { class: "switch-mode" },
-          route(urlFor({ ...searchPart(state), mode: "fraga", limit: undefined }), {},
-            `Ställ ”${state.q}” som fråga i stället`),
+          route(urlFor({ ...searchPart(state), mode: "fraga", limit: undefined, sida: undefined,
+            sort: undefined }), {},
+          `Ställ ”${state.q}” som fråga i stället`),
         )
       : null,
   );
   const node = h(
     "div",
     { class: "view search-layout" },
+    count ? skipToResults() : null,
     facetPanel(state, response.facets),
     results,
   );
   return { node, title: state.q, status: heading };
 }
 
+/** Keyboard users reach the first result without tabbing through every filter. */
+function skipToResults() {
+  const link = h("a", { class: "skip-results", href: "#result-list" }, "Hoppa till träffarna");
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    const first = main.querySelector("#result-list .card__title a");
+    if (first) first.focus();
+  });
+  return link;
+}
+
+/** "Menade du: …": other spellings, from words that occur in the documents. */
+function suggestionLine(state, suggestions, total) {
+  if (!suggestions || !suggestions.length) return null;
+  const links = suggestions.map((q) =>
+    route(urlFor({ ...searchPart(state), q, sida: undefined }), { class: "suggestion" }, q));
+  const joined = links.flatMap((link, i) => (i ? [", ", link] : [link]));
+  return h("p", { class: total ? "suggestions" : "suggestions suggestions--empty" },
+    "Menade du: ", ...joined, "?");
+}
+
+/** Sort order and date range: both part of the URL, so a sorted, dated search is a link. */
+function resultTools(state, sort) {
+  const select = h("select", { id: "sort", name: "sort" },
+    SORTS.map(([value, label]) => h("option", { value, selected: value === sort || null }, label)));
+  select.addEventListener("change", () => {
+    navigate(urlFor({ ...state, sort: select.value === "relevans" ? undefined : select.value,
+      sida: undefined }), { focus: "none" });
+  });
+  const from = h("input", { type: "date", id: "from", name: "from", value: state.from || "" });
+  const to = h("input", { type: "date", id: "to", name: "to", value: state.to || "" });
+  const range = h(
+    "form",
+    { class: "range", "aria-label": "Datumintervall" },
+    h("label", { for: "from" }, "Från"), from,
+    h("label", { for: "to" }, "Till"), to,
+    h("button", { type: "submit" }, "Visa"),
+  );
+  range.addEventListener("submit", (event) => {
+    event.preventDefault();
+    navigate(urlFor({ ...state, ar: undefined, sida: undefined,
+      from: from.value || undefined, to: to.value || undefined }), { focus: "none" });
+  });
+  return h("div", { class: "result-tools" },
+    h("p", { class: "sort" }, h("label", { for: "sort" }, "Sortera"), select),
+    range);
+}
+
+function pager(state, total, offset, count, limit, pageNumber) {
+  const last = Math.ceil(total / limit);
+  const to = (n) => urlFor({ ...state, sida: n > 1 ? String(n) : undefined });
+  return h(
+    "nav",
+    { class: "pager", "aria-label": "Sidor" },
+    h("p", {}, `Visar ${offset + 1}–${offset + count} av ${total}`),
+    pageNumber > 1 ? route(to(pageNumber - 1), { rel: "prev" }, "← Föregående") : null,
+    pageNumber < last ? route(to(pageNumber + 1), { rel: "next" }, "Nästa →") : null,
+  );
+}
+
 function hasFilters(state) {
-  return FILTERS.some(([key]) => state[key]);
+  return FILTERS.some(([key]) => state[key]) || Boolean(state.from || state.to);
 }
 
 function clearFilters(state) {
   const out = { ...searchPart(state) };
   for (const [key] of FILTERS) delete out[key];
-  delete out.limit;
+  for (const key of ["limit", "sida", "from", "to"]) delete out[key];
   return out;
 }
 
 function toggled(state, key, value) {
-  const out = { ...searchPart(state), limit: undefined };
+  const out = { ...searchPart(state), limit: undefined, sida: undefined };
   out[key] = state[key] === value ? undefined : value;
+  if (key === "ar") {
+    // A year is a date range: it replaces the typed one.
+    out.from = undefined;
+    out.to = undefined;
+  }
   return out;
 }
 
@@ -419,7 +509,7 @@ function facetPanel(state, facets) {
       h("summary", {}, h("h2", {}, "Filtrera"), hasFilters(state) ? h("span", {
         class: "filters__active-count",
       }, chosenCount(state)) : null),
-      h("p", { class: "filters__hint" }, "Antal bland de bästa träffarna för sökningen."),
+      h("p", { class: "filters__hint" }, "Antal träffar om du väljer värdet (med dina andra filter)."),
       groups,
     ),
   );
@@ -450,13 +540,20 @@ function facetItem(state, key, label, value, count) {
 }
 
 function chosenCount(state) {
-  const n = FILTERS.filter(([key]) => state[key]).length;
+  const range = !state.ar && (state.from || state.to) ? 1 : 0;
+  const n = FILTERS.filter(([key]) => state[key]).length + range;
   return n === 1 ? "1 valt" : `${n} valda`;
 }
 
 function activeFilters(state) {
   const chosen = FILTERS.filter(([key]) => state[key]);
-  if (!chosen.length) return null;
+  const range = !state.ar && (state.from || state.to)
+    ? route(urlFor({ ...searchPart(state), from: undefined, to: undefined, sida: undefined }), {
+        class: "chip",
+        "aria-label": `Ta bort filtret Datum: ${state.from || "…"}–${state.to || "…"}`,
+      }, `Datum: ${state.from || "…"}–${state.to || "…"}`, h("span", { "aria-hidden": "true" }, " ✕"))
+    : null;
+  if (!chosen.length && !range) return null;
   return h(
     "div",
     { class: "chips" },
@@ -467,7 +564,8 @@ function activeFilters(state) {
         "aria-label": `Ta bort filtret ${label}: ${facetLabel(key, state[key])}`,
       }, `${label}: ${facetLabel(key, state[key])}`, h("span", { "aria-hidden": "true" }, " ✕")),
     ),
-    chosen.length > 1
+    range,
+    chosen.length + (range ? 1 : 0) > 1
       ? route(urlFor(clearFilters(state)), { class: "chips__clear" }, "Rensa alla")
       : null,
   );
@@ -531,6 +629,32 @@ function resultCard(state, r) {
           }, "Ärende")
         : null,
     ),
+    r.passages && r.passages.length
+      ? h(
+          "div",
+          { class: "passages" },
+          h("span", { class: "passages__label" },
+            r.paragraf ? `Fler träffar i § ${r.paragraf}:` : "Fler träffar i samma del:"),
+          h(
+            "ul",
+            {},
+            r.passages.map((p) =>
+              h(
+                "li",
+                {},
+                route(documentUrl(state, { doc: r.document_id, chunk: p.chunk_id }), {
+                  "data-focus": "target",
+                  class: "passage",
+                }, highlighted(p.snippet, p.highlights)),
+              ),
+            ),
+            r.passages_total > r.passages.length
+              ? h("li", { class: "also__more" },
+                `… och ${r.passages_total - r.passages.length} ställen till`)
+              : null,
+          ),
+        )
+      : null,
     citeTools(r),
     r.other_places && r.other_places.length
       ? h(
@@ -778,10 +902,27 @@ async function documentView(state) {
       state.mode === "fraga" ? "← Tillbaka till svaret" : "← Tillbaka till träffarna")
     : route("/", { class: "back" }, "← Alla handlingar");
 
+  // Where the reader is stays in view while the text scrolls to a § or passage.
+  const context = h(
+    "div",
+    { class: "doc-context", role: "group", "aria-label": "Handlingen" },
+    h(
+      "p",
+      { class: "doc-context__place" },
+      dotted(doc.kommun, doc.namnd, doc.datum, currentPar ? `§ ${currentPar.paragraf}` : null,
+        capitalize(doc.dokumenttyp)),
+    ),
+    h("p", { class: "doc-context__title" },
+      (currentPar && currentPar.rubrik) || (currentPart && currentPart.title) || doc.title
+        || doc.filename),
+    copyLinkButton(),
+  );
+
   const node = h(
     "div",
     { class: "view document-view" },
     h("p", {}, back),
+    context,
     ownPart
       ? partHeader(state, doc, ownPart, parts.length)
       : h(
@@ -852,6 +993,27 @@ function partHeader(state, doc, part, count) {
       ` (${dotted(capitalize(doc.dokumenttyp), doc.datum)})`,
     ),
   );
+}
+
+/** "Kopiera länk": the page's URL (its whole state) to the clipboard. */
+function copyLinkButton() {
+  const button = h("button", { type: "button", class: "copy-link" }, "Kopiera länk");
+  button.addEventListener("click", async () => {
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(location.href);
+      copied = true;
+    } catch {
+      // No clipboard permission: the link is shown, selected, to copy by hand.
+      const field = h("input", { type: "text", readonly: true, value: location.href,
+        class: "copy-link__field", "aria-label": "Länk till sidan" });
+      button.after(field);
+      field.select();
+    }
+    button.textContent = copied ? "Länken är kopierad" : "Kopiera länken i fältet";
+    statusLine.textContent = copied ? "Länken är kopierad." : "Markera och kopiera länken.";
+  });
+  return button;
 }
 
 /** Scroll the § list (not the page) so that the current § is in it. */

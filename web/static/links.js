@@ -13,7 +13,11 @@ export const SEARCH_KEYS = [
   "roll",
   "parti",
   "ref",
+  "from",
+  "to",
+  "sort",
   "limit",
+  "sida",
 ];
 export const DOC_KEYS = ["doc", "paragraf", "del", "chunk", "start", "end"];
 // An ärende page, and "Liknande" for a § (with its dokumenttyp and other-kommuner filters);
