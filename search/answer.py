@@ -23,7 +23,7 @@ from swedish.analyzer import stem
 from swedish.domain import PARTIES
 from swedish.kommuner import KOMMUN_CANONICAL, KOMMUN_MENTION
 from swedish.nlp import nlp, party_mentions
-from swedish.patterns import find_dates, find_references
+from swedish.patterns import MONTHS, find_dates, find_references
 from swedish.sections import section_label
 
 from .hybrid import Hit, Searcher
@@ -866,20 +866,6 @@ _PERIODS = [
 _LAWS = re.compile(r"\b(?:SoL|LSS|LVU|LVM|HSL)\b")
 
 
-_MONTH_NAMES = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 def _said(word: str, context: str) -> bool:
@@ -887,7 +873,7 @@ def _said(word: str, context: str) -> bool:
     abbreviated ("jan-mars", "sept.")."""
     if word in context:
         return True
-    return word in _MONTH_NAMES and bool(re.search(rf"\b{word[:3]}\b", context))
+    return word in MONTHS and bool(re.search(rf"\b{word[:3]}\b", context))
 
 
 def _contradicts(question: str, text: str) -> bool:

@@ -17,21 +17,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from swedish.analyzer import STOPWORDS, Analyzer, stem
+from swedish.domain import PARTIES
 from swedish.kommuner import KOMMUN_CANONICAL
 
-# Party names in words and the tags that answer them ("Vänsterpartiet" -> "(V)").
-PARTIES = {
-    "socialdemokrat": "S",
-    "moderat": "M",
-    "sverigedemokrat": "SD",
-    "centerpartie": "C",
-    "centern": "C",
-    "vänsterpartie": "V",
-    "kristdemokrat": "KD",
-    "liberal": "L",
-    "miljöpartie": "MP",
-    "feministiskt initiativ": "F!",
-}
 _PARTY_TAG = re.compile(r"\((S|M|SD|C|V|KD|L|MP|F!)\)|\b(SD|KD|MP)\b")
 
 # A year, not the year part of an SFS number, a remiss or a dnr ("1993:387", "SOCN/2023:82").

@@ -26,7 +26,7 @@ from typing import Any
 from index.store import Store
 from swedish.analyzer import Analyzer
 from swedish.nlp import nlp
-from swedish.patterns import find_dates
+from swedish.patterns import MONTHS, find_dates
 
 from .arenden import get_arende
 from .intent import YEAR, Intent
@@ -840,20 +840,6 @@ class StructuredAnswers:
         return out
 
 
-_MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 def _same_period(question: str, datum: str) -> bool:
@@ -863,7 +849,7 @@ def _same_period(question: str, datum: str) -> bool:
     years = set(_YEAR.findall(question))
     months = {
         i + 1
-        for i, name in enumerate(_MONTHS)
+        for i, name in enumerate(MONTHS)
         if re.search(rf"\b{name}(?:\b|s?(?:sammanträde|möte|protokoll)\w*)", lowered)
     }
     if years and datum[:4] not in years:
