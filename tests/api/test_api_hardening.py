@@ -135,7 +135,7 @@ def test_errors_name_no_paths(app, client, monkeypatch, error, status, detail):
     def broken(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(app.state.service.searcher, "search", broken)
+    monkeypatch.setattr(app.state.service.searcher, "find", broken)
     response = client.get("/api/search", params={"q": "vräkning"})
     assert response.status_code == status
     assert response.json() == {"detail": detail}

@@ -310,7 +310,7 @@ def test_search_is_masked_and_highlights_still_mark_the_words(masked, unmasked):
     found, body = get(masked, "/api/search", q="bistånd hyra", mode="bm25")
     assert_no_personnummer(body)
     truth, _ = get(unmasked, "/api/search", q="bistånd hyra", mode="bm25")
-    assert found["total"] == truth["total"] >= 2
+    assert found["total"] == truth["total"] >= 1  # one card per §
     document, _ = get(masked, "/api/documents/1")
     shown = [r for r in found["results"] if "XXXXXX-XXXX" in r["snippet"]]
     assert shown, "a snippet shows the masked number"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support.paths import SEEDS
 
 from api.cli import main
 from index.datadir import DataDir
@@ -25,7 +25,6 @@ pytest.importorskip("torch")
 pytest.importorskip("sentence_transformers")
 pytestmark = pytest.mark.st
 
-SEEDS = sorted((Path(__file__).resolve().parent.parent / "corpus").glob("*.txt"))
 QUERIES = [
     "Vem reserverade sig mot yttrandet om vistelseförbud?",
     "budget för äldreomsorgen 2023",

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from support import docgen
+from support.paths import ROOT
 from support.seeds import seed_path
 
 from api.app import create_app
@@ -26,7 +27,6 @@ from ingest.prepare import prepare
 from ingest.readers import IngestError, Limits, read_file
 from ingest.worker import ParseWorker
 
-ROOT = Path(__file__).resolve().parent.parent
 SMALL = Limits(max_memory=64 << 20, max_seconds=None)  # the smallest budget `--memory` takes
 
 

@@ -89,19 +89,19 @@ def test_search_by_role_and_party(request, fixture, mode):
 
 
 def test_role_and_party_facets_count_what_their_filters_find(ingested):
-    # The facets count distinct texts among the best matches whose § has a position of that
-    # role (or by that party); choosing one must find exactly as many.
+    # The facets count the results (one per §) whose § has a position of that role (or by
+    # that party); choosing one must find exactly as many.
     searcher = Searcher(ingested)
     query = "vistelseförbud yttrande"
-    facets = searcher.facets(query, "bm25")
+    facets = searcher.find(query, mode="bm25").facets
     roles = {f["value"]: f["count"] for f in facets["roll"]}
     parties = {f["value"]: f["count"] for f in facets["parti"]}
     assert roles["reservation"] >= 1 and roles["yrkande"] >= 1
     assert {"C", "V", "L"} <= set(parties)
     for key, counts in (("roll", roles), ("parti", parties)):
         for value, count in counts.items():
-            found = searcher.search(query, Filters(**{key: value}), 50, "bm25")
-            assert len(found.results) == count, (key, value)
+            found = searcher.find(query, Filters(**{key: value}), limit=50, mode="bm25")
+            assert found.total == count, (key, value)
 
 
 def test_role_filter_agrees_between_retrievers(ingested):
