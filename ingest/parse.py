@@ -221,16 +221,23 @@ def _range_text(ranges: list[tuple[Line, int, int]]) -> str | None:
 
 
 def _letterhead_dnr(part_lines: list[Line]) -> list[str]:
-    """Dnr from "Vår beteckning", "Diarienummer" or "Dnr" at the top of a part."""
+    """Dnr from "Vår beteckning", "Diarienummer" or "Dnr" at the top of a part, or a line
+    that is nothing but a dnr there (a letterhead table's cell whose label was lost in
+    extraction or taken for page furniture)."""
+    alone: list[str] = []
     for position, line in enumerate(part_lines[:25]):
-        lowered = line.text.strip().lower()
+        text = line.text.strip()
+        lowered = text.lower()
         if lowered.startswith(("vår beteckning", "diarienummer", "dnr", "vårt dnr")):
             found = find_dnr(line.text)
             if not found and position + 1 < len(part_lines):
                 found = find_dnr(part_lines[position + 1].text)
             if found:
                 return [found[0][2]]
-    return []
+        found = find_dnr(text)
+        if not alone and len(found) == 1 and found[0][1] - found[0][0] == len(text):
+            alone = [found[0][2]]
+    return alone
 
 
 def _document_date(own: list[DateFact | None]) -> DateFact | None:

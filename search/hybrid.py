@@ -415,10 +415,14 @@ class Searcher:
         where, params = filter_sql(filters)
         if query.dnr:
             marks = ",".join("?" * len(query.dnr))
+            # A § or part whose dnr list is short owns the matter; one listing many dnr
+            # (a list of decisions it refers to) only mentions it: fewest dnr first.
             sql = f"""SELECT c.id, c.paragraph_id FROM chunks c JOIN paragraph_dnr d
                         ON d.paragraph_id = c.paragraph_id
                       WHERE d.dnr IN ({marks}) AND {where}
-                      ORDER BY c.datum DESC, c.paragraph_id, c.ordinal"""
+                      ORDER BY (SELECT count(*) FROM paragraph_dnr o
+                                WHERE o.paragraph_id = c.paragraph_id),
+                               c.datum DESC, c.paragraph_id, c.ordinal"""
             params = [*[normalize_dnr(d) for d in query.dnr], *params]
         else:
             # A date named in the query ("§ 18 … 14 december 2022") puts that meeting first.
