@@ -168,9 +168,15 @@ def section(results: dict[str, Any], opts) -> str:
             f"{alone['seconds']:.1f} s, {alone['per_page']:.2f} s per page, "
             f"{alone['cores']:.2f} cores busy; the same scan in a batch with the five seeds: "
             f"{mixed['seconds']:.1f} s, {mixed['cores']:.2f} cores busy (the parse worker "
-            "recognizes while the main process stores and indexes). Load average at the start "
-            f"of the run: {results.get('load_start', [0])[0]:.1f}; on a machine that busy, the "
-            "cores a process gets say more about the other processes than about it.\n"
+            "recognizes while the main process stores and indexes; one single-threaded "
+            "Tesseract per core). Load average at the start of the run: "
+            f"{results.get('load_start', [0])[0]:.1f}"
+            + (
+                "; on a machine that busy, the cores a process gets say more about the other "
+                "processes than about it.\n"
+                if results.get("load_start", [0])[0] > 2
+                else ".\n"
+            )
         )
     out.append(reproduce(opts, "ocr", extra="--sizes 0"))
     return "\n".join(out)

@@ -26,7 +26,7 @@ from .pdflayout import PageCollector, Run, text_width
 
 # Rendering resolution. Measured on the scan gallery (pages scanned at 300 dpi; BENCHMARKS.md,
 # OCR): 99.39 % of characters right at 200 dpi, 99.26 % at 150 and 99.29 % at 300, with the
-# worst page at 97.26 / 97.09 / 97.09 %; 200 dpi takes 7 % less time than 300.
+# worst page at 97.26 / 97.09 / 97.09 %; 200 dpi takes 19 % less time than 300.
 DPI = 200
 # A text layer with fewer letters than this is no page of text (a stamp, a page number).
 MIN_LETTERS = 80
