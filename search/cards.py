@@ -20,6 +20,7 @@ query per chunk.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -89,28 +90,59 @@ class ChunkTable:
         return ids[known], rows[known]
 
 
-def _positions(store: Store) -> dict[int, set[tuple[str, str]]]:
-    """(roll, PARTY or "") of every position taken in each §."""
-    out: dict[int, set[tuple[str, str]]] = {}
-    for row in store.query(
-        f"""SELECT paragraph_id, roll, party FROM persons
-            WHERE paragraph_id IS NOT NULL AND roll IN ({",".join("?" * len(ROLES))})""",
-        list(ROLES),
-    ):
-        party = (row["party"] or "").strip().upper()
-        out.setdefault(row["paragraph_id"], set()).add((row["roll"], party))
-    return out
+class ParagraphValues:
+    """Values of a multi-valued § property (references; positions as role and party), one
+    entry per (§, value), sorted by §: a search finds the entries of thousands of § with two
+    `searchsorted`, not a dict lookup per §."""
+
+    def __init__(self, entries: list[tuple[int, str, str]]) -> None:
+        entries = sorted(set(entries))
+        self.values: list[str] = sorted({e[1] for e in entries} | {e[2] for e in entries})
+        code = {v: i for i, v in enumerate(self.values)}
+        n = len(entries)
+        self.paragraph = np.fromiter((e[0] for e in entries), dtype=np.int64, count=n)
+        self.first = np.fromiter((code[e[1]] for e in entries), dtype=np.int64, count=n)
+        self.second = np.fromiter((code[e[2]] for e in entries), dtype=np.int64, count=n)
+
+    def code(self, value: str) -> int:
+        """The code of `value` (-2, matching nothing, for a value never seen)."""
+        i = bisect_left(self.values, value)
+        return i if i < len(self.values) and self.values[i] == value else -2
+
+    def entries(self, paragraphs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in `paragraphs`, entry index) of every entry of the given §."""
+        low = np.searchsorted(self.paragraph, paragraphs, side="left")
+        counts = np.searchsorted(self.paragraph, paragraphs, side="right") - low
+        owner = np.repeat(np.arange(len(paragraphs)), counts)
+        starts = np.repeat(low - (np.cumsum(counts) - counts), counts)
+        return owner, starts + np.arange(len(owner))
 
 
-def _references(store: Store) -> dict[int, dict[str, str]]:
-    """The references of each § as {key: how it is written}."""
-    out: dict[int, dict[str, str]] = {}
-    for row in store.query(
-        "SELECT paragraph_id, nyckel, min(referens) AS referens FROM paragraph_referenser "
-        "GROUP BY paragraph_id, nyckel"
-    ):
-        out.setdefault(row["paragraph_id"], {})[row["nyckel"]] = row["referens"]
-    return out
+def _positions(store: Store) -> ParagraphValues:
+    """(§, roll, PARTY or "") of every position taken in each §."""
+    return ParagraphValues(
+        [
+            (row["paragraph_id"], row["roll"], (row["party"] or "").strip().upper())
+            for row in store.query(
+                f"""SELECT paragraph_id, roll, party FROM persons
+                    WHERE paragraph_id IS NOT NULL AND roll IN ({",".join("?" * len(ROLES))})""",
+                list(ROLES),
+            )
+        ]
+    )
+
+
+def _references(store: Store) -> ParagraphValues:
+    """(§, how a reference is written, its key) of every reference of each §."""
+    return ParagraphValues(
+        [
+            (row["paragraph_id"], row["referens"], row["nyckel"])
+            for row in store.query(
+                "SELECT paragraph_id, nyckel, min(referens) AS referens "
+                "FROM paragraph_referenser GROUP BY paragraph_id, nyckel"
+            )
+        ]
+    )
 
 
 class ChunkTables:
@@ -206,29 +238,16 @@ class Grouping:
         if name == "referenser":
             if not filters.ref:
                 return None
-            key = reference_key(filters.ref)
-            return np.fromiter(
-                (key in self.table.references.get(int(p), {}) for p in self.table.paragraph[rows]),
-                dtype=bool,
-                count=len(rows),
-            )
+            references = self.table.references
+            owner, entry = references.entries(self.table.paragraph[rows])
+            found = references.second[entry] == references.code(reference_key(filters.ref))
+            return np.bincount(owner[found], minlength=len(rows)) > 0
         if name in ("roll", "parti"):
             # One person holds both the role and the party, as the search filters them.
             if not (filters.roll or filters.parti):
                 return None
-            roll = (filters.roll or "").strip().lower()
-            party = (filters.parti or "").strip().upper()
-            return np.fromiter(
-                (
-                    any(
-                        (not roll or r == roll) and (not party or p == party)
-                        for r, p in self.table.positions.get(int(par), ())
-                    )
-                    for par in self.table.paragraph[rows]
-                ),
-                dtype=bool,
-                count=len(rows),
-            )
+            owner, _, found = self._positions(rows, filters.roll, filters.parti)
+            return np.bincount(owner[found], minlength=len(rows)) > 0
         raise ValueError(f"unknown facet {name!r}")
 
     def _passing(self, filters: Filters, without: str | None = None) -> np.ndarray:
@@ -298,37 +317,54 @@ class Grouping:
         that value gives a result for it."""
         out: dict[str, list[dict[str, Any]]] = {}
         for name in FACETS:
-            best = self.best[self._passing(self.filters, without=name)]
-            rows = self.rows[best]
+            rows = self.rows[self.best[self._passing(self.filters, without=name)]]
             groups = self.table.group[rows]
-            pairs: set[tuple[int, str]] = set()
             if name in ("kommun", "namnd", "dokumenttyp"):
-                values = self.table.values[name]
-                codes = self.table.codes[name][rows]
-                pairs = {(int(g), values[c]) for g, c in zip(groups, codes, strict=True) if c >= 0}
+                values, codes = self.table.values[name], self.table.codes[name][rows]
             elif name == "ar":
                 years = self.table.datum[rows] // 10_000
-                pairs = {(int(g), str(y)) for g, y in zip(groups, years, strict=True) if y > 0}
+                known = np.unique(years[years > 0])
+                values = [str(y) for y in known.tolist()]
+                codes = np.where(years > 0, np.searchsorted(known, years), -1)
+            elif name == "referenser":
+                references = self.table.references
+                owner, entry = references.entries(self.table.paragraph[rows])
+                values, groups, codes = references.values, groups[owner], references.first[entry]
             else:
-                for group, paragraph in zip(groups, self.table.paragraph[rows], strict=True):
-                    pairs.update((int(group), v) for v in self._values(name, int(paragraph)))
-            counts: dict[str, int] = {}
-            for _, value in pairs:
-                counts[value] = counts.get(value, 0) + 1
-            out[name] = [
-                {"value": v, "count": c}
-                for v, c in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            ]
+                owner, entry, found = self._positions(
+                    rows,
+                    None if name == "roll" else self.filters.roll,
+                    None if name == "parti" else self.filters.parti,
+                )
+                positions = self.table.positions
+                codes = (positions.first if name == "roll" else positions.second)[entry[found]]
+                if name == "parti":
+                    codes = np.where(codes == positions.code(""), -1, codes)
+                values, groups = positions.values, groups[owner[found]]
+            out[name] = _counts(values, groups, codes)
         return out
 
-    def _values(self, name: str, paragraph: int) -> set[str]:
-        """The values a § has for a multi-valued facet, as the filter that selects it takes
-        them (with the other of roll/parti applied: one person holds both)."""
-        if name == "referenser":
-            return set(self.table.references.get(paragraph, {}).values())
-        positions = self.table.positions.get(paragraph, ())
-        roll = (self.filters.roll or "").strip().lower()
-        party = (self.filters.parti or "").strip().upper()
-        if name == "roll":
-            return {r for r, p in positions if not party or p == party}
-        return {p for r, p in positions if p and (not roll or r == roll)}
+    def _positions(
+        self, rows: np.ndarray, roll: str | None, parti: str | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The position entries of the § of `rows`: (position in `rows`, entry index,
+        whether the entry matches both `roll` and `parti`), for all entries of those §."""
+        positions = self.table.positions
+        owner, entry = positions.entries(self.table.paragraph[rows])
+        found = np.ones(len(entry), dtype=bool)
+        if roll and roll.strip():
+            found &= positions.first[entry] == positions.code(roll.strip().lower())
+        if parti and parti.strip():
+            found &= positions.second[entry] == positions.code(parti.strip().upper())
+        return owner, entry, found
+
+
+def _counts(values: list[str], groups: np.ndarray, codes: np.ndarray) -> list[dict[str, Any]]:
+    """How many distinct duplicate groups have each value (code -1: none), most first."""
+    known = codes >= 0
+    keys = np.unique(groups[known] * (len(values) + 1) + codes[known])
+    counts = np.bincount(keys % (len(values) + 1), minlength=len(values))
+    return [
+        {"value": values[c], "count": int(counts[c])}
+        for c in sorted(np.flatnonzero(counts).tolist(), key=lambda c: (-counts[c], values[c]))
+    ]
