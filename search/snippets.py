@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from swedish.analyzer import Analyzer
 
 WINDOW_WORDS = 45
@@ -50,14 +52,7 @@ def make_snippet(analyzer: Analyzer, text: str, terms: set[str]) -> Snippet:
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
     if len(words) <= WINDOW_WORDS:
         return Snippet(text, spans, 0)
-    best_start, best_hits = 0, -1
-    for i in range(0, len(words) - WINDOW_WORDS + 1):
-        a, b = words[i][0], words[i + WINDOW_WORDS - 1][1]
-        hits = sum(1 for s, e in spans if s >= a and e <= b)
-        if hits > best_hits:
-            best_start, best_hits = i, hits
-        if best_hits == len(spans):
-            break
+    best_start = _best_window([s for s, _ in words], [e for _, e in words], spans)
     a = words[best_start][0]
     b = words[min(best_start + WINDOW_WORDS, len(words)) - 1][1]
     inner = [(s - a, e - a) for s, e in spans if s >= a and e <= b]
@@ -67,3 +62,17 @@ def make_snippet(analyzer: Analyzer, text: str, terms: set[str]) -> Snippet:
     return Snippet(
         prefix + text[a:b] + suffix, [(s + shift, e + shift) for s, e in inner], a - shift
     )
+
+
+def _best_window(starts: list[int], ends: list[int], spans: list[tuple[int, int]]) -> int:
+    """The first word of the first window of `WINDOW_WORDS` words holding the most spans
+    (a span counts when it lies inside the window)."""
+    if not spans:
+        return 0
+    # Word i starts a window holding a span when i <= first and i + WINDOW_WORDS - 1 >= last
+    # (first and last: the words the span starts and ends in).
+    first = np.searchsorted(starts, [s for s, _ in spans], side="right") - 1
+    last = np.searchsorted(ends, [e for _, e in spans], side="left")
+    window = np.arange(len(starts) - WINDOW_WORDS + 1)[:, None]
+    held = ((window <= first) & (window + WINDOW_WORDS - 1 >= last)).sum(axis=1)
+    return int(np.argmax(held))
