@@ -16,9 +16,8 @@ import numpy as np
 
 from index.datadir import DataDir
 from index.embedder import DEFAULT_THREADS, set_threads
-from index.filters import Filters
 from index.vectors import VectorIndex
-from search.hybrid import Searcher, fuse
+from search.hybrid import Searcher
 from search.query import parse_query
 
 from .measure import peak_rss_mb, stats
@@ -32,8 +31,10 @@ def query_latency(
     queries: list[str],
     vectors_file: Path | None,
     modes: tuple[str, ...] | list[str] = ("bm25", "dense", "hybrid"),
+    kinds: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Latencies at one size; `vectors_file` holds the query vectors (for raw FAISS runs)."""
+    """Latencies at one size; `vectors_file` holds the query vectors (for raw FAISS runs);
+    `kinds` names each query's kind (question, keywords, fragment) for latencies by kind."""
     set_threads(DEFAULT_THREADS)
     data = DataDir(data_dir, readonly=True)
     searcher = Searcher(data)
@@ -64,6 +65,14 @@ def query_latency(
             s.find(query, limit=10, mode=mode)
             times[name].append((time.perf_counter() - started) * 1000)
     out["latency"] = {name: stats(values) for name, values in times.items()}
+    if kinds:
+        out["by_kind"] = {
+            name: {
+                kind: stats([t for t, k in zip(values, kinds, strict=True) if k == kind])
+                for kind in dict.fromkeys(kinds)
+            }
+            for name, values in times.items()
+        }
     if "hybrid" in modes:
         out["hybrid_profile"] = _profile(searcher, queries)
     out["peak_rss_mb"] = peak_rss_mb()
@@ -84,45 +93,31 @@ def _with_flat(data_dir: Path, data: DataDir) -> DataDir:
     return other
 
 
+PROFILE_STEPS = ("lexical", "wait", "dense", "fuse", "cards", "facets", "present", "suggest")
+
+
 def _profile(searcher: Searcher, queries: list[str]) -> dict[str, dict[str, float]]:
-    """Median and p95 of each step of a hybrid search, in the order of `Searcher.rank`: the
-    query embeds on the embedder's thread while BM25 runs, then the search waits for the
-    vector. `embed` is the query embedding alone, timed before each search."""
-    names = ("embed", "bm25", "wait", "dense", "fuse", "present", "coverage", "total")
-    steps: dict[str, list[float]] = {k: [] for k in names}
-    filters = Filters()
+    """Median and p95 of each step of `Searcher.find` in hybrid mode (its `timings`): the
+    query embeds on the embedder's thread while the lexical side runs, then the search
+    waits for the vector. `embed` is the query embedding alone, timed before each search;
+    `cached` the same search again with the query's vector cached (everything but the
+    embedding)."""
+    steps: dict[str, list[float]] = {k: [] for k in ("embed", *PROFILE_STEPS, "total", "cached")}
     for text in queries:
         searcher._query_vectors.clear()
         started = time.perf_counter()
         searcher.embed_query(parse_query(text).text)
         steps["embed"].append((time.perf_counter() - started) * 1000)
         searcher._query_vectors.clear()
+        timings: dict[str, float] = {}
         started = time.perf_counter()
-        query = parse_query(text)
-        vector = searcher.start_embedding(query.text)
-        t0 = time.perf_counter()
-        lexical = searcher.bm25(query, filters, 100)
-        t1 = time.perf_counter()
-        wanted = vector()
-        t2 = time.perf_counter()
-        semantic = searcher.dense(wanted, 100)
-        t3 = time.perf_counter()
-        hits = fuse(lexical, semantic)
-        t4 = time.perf_counter()
-        searcher.present(query, hits, 10)
-        t5 = time.perf_counter()
-        searcher.coverage()
-        t6 = time.perf_counter()
-        for name, a, b in (
-            ("bm25", t0, t1),
-            ("wait", t1, t2),
-            ("dense", t2, t3),
-            ("fuse", t3, t4),
-            ("present", t4, t5),
-            ("coverage", t5, t6),
-            ("total", started, t6),
-        ):
-            steps[name].append((b - a) * 1000)
+        searcher.find(text, limit=10, timings=timings)
+        steps["total"].append((time.perf_counter() - started) * 1000)
+        for name in PROFILE_STEPS:
+            steps[name].append(timings.get(name, 0.0))
+        started = time.perf_counter()
+        searcher.find(text, limit=10)
+        steps["cached"].append((time.perf_counter() - started) * 1000)
     return {name: stats(values) for name, values in steps.items()}
 
 

@@ -77,7 +77,7 @@ def run(opts: Options, log=print) -> dict[str, Any]:
             log("formats: read the format gallery and score every field")
             results["formats"] = formats.run()
         _corpus_parts(opts, results, work, pool, questions, texts, log)
-        _synthetic_parts(opts, results, work, texts, log)
+        _synthetic_parts(opts, results, work, texts, [kind for kind, _ in queries], log)
         if opts.wants("ocr"):
             log("ocr: the scan gallery per resolution, then a 10-page scan ingested")
             results["ocr"] = ocr.run(work, log)
@@ -170,7 +170,7 @@ def _corpus_parts(opts, results, work, pool, questions, texts, log) -> None:
         results["api"]["chunks"] = results["corpus_embed"]["chunks"]
 
 
-def _synthetic_parts(opts, results, work, texts, log) -> None:
+def _synthetic_parts(opts, results, work, texts, kinds, log) -> None:
     vectors_dir = work if (work / build.BASE_VECTORS).exists() else None
     query_vectors = work / QUERY_VECTORS if vectors_dir else None
     model = _model_name(work / "corpus")
@@ -199,7 +199,7 @@ def _synthetic_parts(opts, results, work, texts, log) -> None:
         if modes:
             log(f"synthetic {size:,}: latency ({', '.join(modes)}; {len(texts)} queries)")
             scale["latency"] = in_subprocess(
-                latency.query_latency, directory, texts, query_vectors, modes
+                latency.query_latency, directory, texts, query_vectors, modes, kinds
             )
         if opts.wants("bm25"):
             log(f"synthetic {size:,}: tantivy vs rank-bm25 (and bm25s)")

@@ -16,6 +16,7 @@ the other places listed.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -244,10 +245,12 @@ class Searcher:
         *,
         offset: int = 0,
         sort: str = "relevans",
+        timings: dict[str, float] | None = None,
     ) -> SearchPage:
         """The search people see: only relevant chunks (search/relevance.py), one card per
         § or part, `total` of all of them, facets counted over all of them, paged by
-        `offset`, sorted by relevance or date (`nyast`, `aldst`)."""
+        `offset`, sorted by relevance or date (`nyast`, `aldst`). `timings`, when given,
+        receives the milliseconds of each step (the benchmark's profile)."""
         if mode not in ("hybrid", "bm25", "dense"):
             raise ValueError(f"unknown mode {mode!r}")
         if fusion not in ("rrf", "convex"):
@@ -256,24 +259,30 @@ class Searcher:
             raise ValueError(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
         if offset < 0 or limit < 1:
             raise ValueError("offset must be 0 or more and limit 1 or more")
+        lap = Laps(timings)
         query = parse_query(text)
         filters = filters or Filters()
-        hits, lexical = self.relevant(query, mode, fusion)
+        hits, lexical = self.relevant(query, mode, fusion, lap)
         table = self.tables.get()
         scores = {h.chunk_id: h.fused for h in hits.values()}
         grouping = Grouping(table, self.data.store, scores, filters)
         cards = grouping.page(sort, offset, limit, {h.chunk_id for h in hits.values() if h.exact})
         total = grouping.total()
+        lap("cards")
+        facets = grouping.facets()
+        lap("facets")
         results = self.present_cards(query, cards, hits)
+        lap("present")
         suggested: list[str] = []
         if mode != "dense" and (lexical.unknown or not total):
             suggested = suggestions(self.data.bm25, self.data.analyzer, self.data.store, text)
+        lap("suggest")
         embedded, missing = self.coverage()
         # The lists the relevant set comes from were cut: the total is a lower bound.
         close = sum(h.dense is not None and h.dense >= DENSE_MIN for h in hits.values())
         exact = lexical.complete and close < DENSE_DEPTH
         page = SearchPage(
-            text, mode, sort, offset, total, exact, results, grouping.facets(), suggested,
+            text, mode, sort, offset, total, exact, results, facets, suggested,
             embedded, missing,
         )
         if mode != "bm25" and missing:
@@ -284,11 +293,12 @@ class Searcher:
         return page
 
     def relevant(
-        self, query: ParsedQuery, mode: str, fusion: str
+        self, query: ParsedQuery, mode: str, fusion: str, lap: Laps | None = None
     ) -> tuple[dict[int, Hit], LexicalMatches]:
         """Every relevant chunk of the whole index with its scores, before filters (the
         filters narrow this set: search/cards.py). Exact lookups score above the rest;
         boilerplate scores at BOILERPLATE_WEIGHT."""
+        lap = lap or Laps(None)
         self.data.refresh()
         vector = self.start_embedding(query.text) if mode in ("hybrid", "dense") else None
         first, rest = self.exact_lookup(query, Filters())
@@ -306,9 +316,13 @@ class Searcher:
             if phrase_ids is not None:
                 allowed = set(phrase_ids.tolist())
                 lexical.scores = {i: v for i, v in lexical.scores.items() if i in allowed}
+        lap("lexical")
         semantic: list[tuple[int, float]] = []
         if vector is not None and (phrase_ids is None or len(phrase_ids)):
-            semantic = self.dense(vector(), DENSE_DEPTH, phrase_ids)
+            wanted = vector()
+            lap("wait")
+            semantic = self.dense(wanted, DENSE_DEPTH, phrase_ids)
+            lap("dense")
         lexical_list = sorted(lexical.scores.items(), key=lambda item: (-item[1], item[0]))
         fused = fuse(lexical_list, semantic, fusion)
         hits = {
@@ -328,6 +342,7 @@ class Searcher:
             hit.fused = EXACT_SCORE + (len(exact) - position) / (len(exact) + 1)
             hit.exact = True
             hits[chunk_id] = hit
+        lap("fuse")
         return hits, lexical
 
     def present_cards(
@@ -567,6 +582,22 @@ class Searcher:
         result["other_places_total"] = others_total
         result["arende_id"] = arende_of(self.data.store, row["paragraph_id"])
         return result
+
+
+class Laps:
+    """Milliseconds since the previous lap, added to `timings` under each step's name (a
+    no-op without `timings`)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        if self.timings is None:
+            return
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + (now - self.last) * 1000
+        self.last = now
 
 
 def fuse(
