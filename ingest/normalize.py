@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from swedish.hyphenation import joint
+from swedish.patterns import SECTION_HEADING
+from swedish.sections import section_label
 
 from .readers import RawText
 
@@ -129,8 +131,6 @@ def _drop_page_headers(lines: list[_Line]) -> list[_Line]:
     for an export that keeps its page breaks inline, where counting repeats needs three.
     A header line that ends in a page-number cell loses that cell.
     """
-    from swedish.sections import section_label
-
     numbered = [i for i, line in enumerate(lines) if _PAGE_LABEL.match(line.text)]
     if not numbered:
         return [_Line(_PAGE_CELL.sub("", line.text), line.page) for line in lines]
@@ -170,10 +170,6 @@ def _header_block(lines: list[_Line], index: int) -> list[int]:
     """The lines set with a page number without a blank line between (a running header
     block such as "KOMMUN  SAMMANTRÄDESPROTOKOLL" / "Nämnden  Sammanträdesdatum …" / "3 (8)"),
     when every one of them is short and none is a sentence, a section label or a § heading."""
-    from swedish.sections import section_label
-
-    from .paragraphs import _SECTION_HEADING
-
     block = [index]
     for step in (-1, 1):
         position = index + step
@@ -188,7 +184,7 @@ def _header_block(lines: list[_Line], index: int) -> list[int]:
             len(text) > 100
             or text.endswith(".")
             or section_label(text)
-            or _SECTION_HEADING.match(text)
+            or SECTION_HEADING.match(text)
         ):
             return []
     # Of the block, only what a running header holds goes: the page number, and lines with
@@ -241,17 +237,13 @@ def _drop_page_edges(lines: list[_Line], n_pages: int) -> list[_Line]:
     # Headers and footers are short; a long line is text even when pages look alike. A §
     # heading or section label opening several pages is content ("VN § 77" / "VN § 81"
     # look alike with their digits masked).
-    from swedish.sections import section_label
-
-    from .paragraphs import _SECTION_HEADING
-
     repeated = {
         key
         for key, count in counts.items()
         if n_pages >= 3
         and count >= n_pages / 2
         and len(key) <= 100
-        and not _SECTION_HEADING.match(key.replace("#", "1"))
+        and not SECTION_HEADING.match(key.replace("#", "1"))
         and not section_label(key)
     }
     drop: set[int] = set()

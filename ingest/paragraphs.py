@@ -14,31 +14,23 @@ import re
 from dataclasses import dataclass, field
 
 from swedish.model import Paragraph, Section
-from swedish.patterns import find_dates, find_dnr
+from swedish.patterns import SECTION_HEADING, YEAR_SUFFIX, find_dates, find_dnr
 from swedish.sections import section_label
 
 from .lines import Line
 
-# `§ 17`, `KS § 17`, `§ 118/21`, `§ 7:2024`: an optional organ prefix, the number, an optional
-# year suffix kept in the label (the number alone is for lookup and ordering).
-_YEAR_SUFFIX = r"(?:\s?[/:]\s?(?:(?:19|20)\d{2}|\d{2}))(?![\d/])"
-_SECTION_HEADING = re.compile(
-    r"^(?:(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5})\s*)?§\s*(?P<num>\d{1,4})"
-    rf"(?P<year>{_YEAR_SUFFIX})?"
-    r"(?:\s*[-–]\s*(?P<num2>\d{1,4}))?(?P<rest>.*)$"
-)
 # The number after the rubrik, right-aligned in the PDF: "Revidering av riktlinjer  § 58".
 # The layout leaves a tab or a run of spaces before it; with one space it is a reference
 # closing a line ("Arbetsutskottets förslag 2024-02-20 § 45").
 _TRAILING_NUMBER = re.compile(
     r"^(?P<rubrik>[A-ZÅÄÖ0-9].*?)(?:\t|\s{2,})"
     r"(?:(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5})\s*)?§\s*(?P<num>\d{1,4})"
-    rf"(?P<year>{_YEAR_SUFFIX})?\s*$"
+    rf"(?P<year>{YEAR_SUFFIX})?\s*$"
 )
 # The § glyph lost in extraction: "Sn 12", "KSAU 88", "Ks 45/21" at a line start.
 _BARE_NUMBERED = re.compile(
     r"^(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{1,5})\s+(?P<num>\d{1,4})"
-    rf"(?P<year>{_YEAR_SUFFIX})?(?P<rest>(?:\t|\s{{2,}}).*)?$"
+    rf"(?P<year>{YEAR_SUFFIX})?(?P<rest>(?:\t|\s{{2,}}).*)?$"
 )
 _RANGE = re.compile(
     r"^(?:§§\s*|paragrafer\s*:?\s*(?:§§?\s*)?|§\s*)(\d{1,4})(?:/\d{2,4})?\s*[-–]\s*(?:§\s*)?"
@@ -182,7 +174,7 @@ def _numbered(line: Line, match: re.Match[str], inline: str | None) -> Heading:
 def _heading(line: Line, text: str) -> Heading | None:
     """A § heading on `line`: `§ 17`, `KS § 17  Dnr KS 2023/301`, `§ 5 Rubrik`,
     `Rubrik  § 58`; None for references, ranges and agenda rows."""
-    match = _SECTION_HEADING.match(text)
+    match = SECTION_HEADING.match(text)
     if match:
         if match["num2"]:
             return None
@@ -194,7 +186,7 @@ def _heading(line: Line, text: str) -> Heading | None:
             heading = _numbered(line, match, None)
             heading.dnr = dnr
             return heading
-        if _SECTION_HEADING.match(rest) or not rest[0].isupper():
+        if SECTION_HEADING.match(rest) or not rest[0].isupper():
             return None
         rubrik, dnr = split_dnr(rest)
         if match["prefix"] and not _title_like(rubrik):
@@ -457,7 +449,7 @@ def recipients_end(lines: list[Line], label_position: int, stop: int | None = No
         text = lines[position].text.strip()
         if len(text) > 70 or ":" in text or text.endswith(".") or re.search(r"\d", text):
             break
-        if _SECTION_HEADING.match(text) or section_label(text):
+        if SECTION_HEADING.match(text) or section_label(text):
             break
         if count and lines[position].blank_before and not _RECIPIENT_WORDS.search(text):
             break

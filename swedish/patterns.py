@@ -31,6 +31,14 @@ WRITTEN_DATE = re.compile(
 )
 # "Katrineholm 3/5 - 2023": day/month - year, as in signed letters.
 SLASH_DATE = re.compile(r"(?<![\d/])([0-3]?\d)/([01]?\d)\s*-\s*((?:19|20)\d{2})(?!\d)")
+# `§ 17`, `KS § 17`, `§ 118/21`, `§ 7:2024`: an optional organ prefix, the number, an optional
+# year suffix kept in the label (the number alone is for lookup and ordering).
+YEAR_SUFFIX = r"(?:\s?[/:]\s?(?:(?:19|20)\d{2}|\d{2}))(?![\d/])"
+SECTION_HEADING = re.compile(
+    r"^(?:(?P<prefix>[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5})\s*)?§\s*(?P<num>\d{1,4})"
+    rf"(?P<year>{YEAR_SUFFIX})?"
+    r"(?:\s*[-–]\s*(?P<num2>\d{1,4}))?(?P<rest>.*)$"
+)
 
 
 def to_iso(year: int, month: int, day: int) -> str | None:
