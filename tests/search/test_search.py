@@ -40,6 +40,22 @@ def test_highlights_are_stem_aware_and_point_into_the_snippet(searcher):
     assert any("barnfamiljer" in word for word in marked)
 
 
+def test_find_reports_the_time_of_each_step_when_asked(searcher):
+    searcher._query_vectors.clear()  # the hybrid search waits for the query's vector
+    timings: dict[str, float] = {}
+    page = searcher.find("vistelseförbud reservation", limit=5, timings=timings)
+    assert page.results
+    assert set(timings) == {
+        "lexical", "wait", "dense", "fuse", "cards", "facets", "present", "suggest"
+    }
+    assert all(value >= 0 for value in timings.values())
+    assert timings["wait"] + timings["dense"] > 0
+    # A lexical search has no vector to wait for; without `timings` nothing is recorded.
+    lexical: dict[str, float] = {}
+    assert searcher.find("vistelseförbud", mode="bm25", timings=lexical).total
+    assert "wait" not in lexical and "dense" not in lexical and lexical["lexical"] > 0
+
+
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
 def test_filters_apply_inside_each_retriever_and_still_fill_the_limit(searcher, mode):
     filters = Filters(kommun="Stockholm", datum_from="2022-01-01", datum_to="2022-12-31")
