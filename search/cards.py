@@ -92,8 +92,9 @@ class ChunkTable:
 
 class ParagraphValues:
     """Values of a multi-valued § property (references; positions as role and party), one
-    entry per (§, value), sorted by §: a search finds the entries of thousands of § with two
-    `searchsorted`, not a dict lookup per §."""
+    entry per (§, first value, second value), sorted by §: a search finds the entries of
+    thousands of § with two `searchsorted`, not a dict lookup per §. Both columns are coded
+    against one sorted list of the values of either (`values`)."""
 
     def __init__(self, entries: list[tuple[int, str, str]]) -> None:
         entries = sorted(set(entries))
@@ -246,7 +247,7 @@ class Grouping:
             # One person holds both the role and the party, as the search filters them.
             if not (filters.roll or filters.parti):
                 return None
-            owner, _, found = self._positions(rows, filters.roll, filters.parti)
+            owner, _, found = self._position_entries(rows, filters.roll, filters.parti)
             return np.bincount(owner[found], minlength=len(rows)) > 0
         raise ValueError(f"unknown facet {name!r}")
 
@@ -331,7 +332,7 @@ class Grouping:
                 owner, entry = references.entries(self.table.paragraph[rows])
                 values, groups, codes = references.values, groups[owner], references.first[entry]
             else:
-                owner, entry, found = self._positions(
+                owner, entry, found = self._position_entries(
                     rows,
                     None if name == "roll" else self.filters.roll,
                     None if name == "parti" else self.filters.parti,
@@ -344,7 +345,7 @@ class Grouping:
             out[name] = _counts(values, groups, codes)
         return out
 
-    def _positions(
+    def _position_entries(
         self, rows: np.ndarray, roll: str | None, parti: str | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The position entries of the § of `rows`: (position in `rows`, entry index,

@@ -69,10 +69,16 @@ def _best_window(starts: list[int], ends: list[int], spans: list[tuple[int, int]
     (a span counts when it lies inside the window)."""
     if not spans:
         return 0
-    # Word i starts a window holding a span when i <= first and i + WINDOW_WORDS - 1 >= last
-    # (first and last: the words the span starts and ends in).
+    # A span lies inside the windows starting at words last - WINDOW_WORDS + 1 .. first
+    # (first and last: the words it starts and ends in); count them with a difference array.
     first = np.searchsorted(starts, [s for s, _ in spans], side="right") - 1
     last = np.searchsorted(ends, [e for _, e in spans], side="left")
-    window = np.arange(len(starts) - WINDOW_WORDS + 1)[:, None]
-    held = ((window <= first) & (window + WINDOW_WORDS - 1 >= last)).sum(axis=1)
+    windows = len(starts) - WINDOW_WORDS + 1
+    low = np.clip(last - WINDOW_WORDS + 1, 0, windows)
+    high = np.clip(first + 1, 0, windows)
+    keep = low < high
+    change = np.bincount(low[keep], minlength=windows + 1) - np.bincount(
+        high[keep], minlength=windows + 1
+    )
+    held = np.cumsum(change[:windows])
     return int(np.argmax(held))

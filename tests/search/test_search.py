@@ -50,7 +50,7 @@ def test_find_reports_the_time_of_each_step_when_asked(searcher):
     }
     assert all(value >= 0 for value in timings.values())
     assert timings["wait"] + timings["dense"] > 0
-    # A lexical search has no vector to wait for; without `timings` nothing is recorded.
+    # A lexical search has no vector to wait for.
     lexical: dict[str, float] = {}
     assert searcher.find("vistelseförbud", mode="bm25", timings=lexical).total
     assert "wait" not in lexical and "dense" not in lexical and lexical["lexical"] > 0
